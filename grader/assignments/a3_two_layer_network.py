@@ -1,0 +1,180 @@
+"""Assignment a3: the two-layer network (tanh hidden layer, sigmoid output, binary cross-entropy).
+
+Secret cases, checks and the catalogue of known wrong versions. The reference is
+``backprop.two_layer``, the code the chapter "The two-layer network, step by step" runs.
+"""
+import numpy as np
+
+from backprop import two_layer as reference
+from grader.checks import Case, Check, compare_shape, follow
+from grader.mutants import Mutant
+
+NAME = "a3_two_layer_network"
+
+
+def _distinct_sizes(rng, count, low, high):
+    """``count`` different integers in [low, high], so that a transposed product cannot fit."""
+    return [int(size) for size in rng.choice(np.arange(low, high + 1), size=count, replace=False)]
+
+
+def _network(rng, n_x, n_h, m):
+    parameters = {"W1": rng.standard_normal((n_h, n_x)), "b1": rng.standard_normal((n_h, 1)),
+                  "W2": rng.standard_normal((1, n_h)), "b2": rng.standard_normal((1, 1))}
+    X = rng.standard_normal((n_x, m))
+    Y = (rng.random((1, m)) < 0.5).astype(float)
+    return parameters, X, Y
+
+
+def make_cases(rng):
+    """Secret inputs for every graded function; batch size 1 always among them."""
+    n_x, n_h, m = _distinct_sizes(rng, 3, 2, 9)
+    cases = []
+    seed, other_seed = (int(value) for value in rng.integers(0, 2**31, size=2))
+    small = (n_x, n_h, 1)
+    for label, args in (("small, seed s", small + (seed,)), ("small, seed s again", small + (seed,)),
+                        ("small, another seed", small + (other_seed,)), ("large", (40, 50, 30, seed))):
+        about = "initialize_parameters(n_x=%d, n_h=%d, n_y=%d, seed=...) (%s)" % (args[:3] + (label,))
+        cases.append(Case("initialize_parameters/%d" % len(cases), "initialize_parameters", args, about))
+    for batch in (1, m, m + 7):
+        parameters, X, Y = _network(rng, n_x, n_h, batch)
+        about = "a batch of %d example%s (n_x=%d, n_h=%d)" % (batch, "" if batch == 1 else "s", n_x, n_h)
+        _, cache = reference.forward_propagation(X, parameters)
+        A2 = rng.uniform(0.05, 0.95, size=(1, batch))
+        grads = {"d" + key: rng.standard_normal(value.shape) for key, value in parameters.items()}
+        learning_rate = float(rng.uniform(0.05, 2.0))
+        for function, args in (("forward_propagation", (X, parameters)),
+                               ("compute_cost", (A2, Y)),
+                               ("backward_propagation", (parameters, cache, X, Y)),
+                               ("update_parameters", (parameters, grads, learning_rate))):
+            cases.append(Case("%s/%d" % (function, len(cases)), function, args, about))
+    return cases
+
+
+def _is_single_example(case):
+    return case.args[-1].shape[1] == 1
+
+
+def _weights(outcome):
+    """W1 and W2 of one call, or raise LookupError with the message for the student."""
+    if not outcome.returned:
+        raise LookupError("initialize_parameters raised %s" % outcome.error)
+    return follow(outcome.value, ("W1",)), follow(outcome.value, ("W2",))
+
+
+def judge_random_weights(cases, outcomes):
+    """Weights: standard normal, reproducible from ``seed``, different for another seed."""
+    expected = [reference.initialize_parameters(*case.args) for case in cases]
+    try:
+        weights = [_weights(outcome) for outcome in outcomes]
+        for (W1, W2), want in zip(weights, expected):
+            problem = compare_shape(want["W1"], W1, "W1") or compare_shape(want["W2"], W2, "W2")
+            if problem:
+                return problem
+    except LookupError as error:
+        return str(error)
+    first, again, other, large = weights
+    if not all(np.array_equal(a, b) for a, b in zip(first, again)):
+        return ("two calls with the same seed gave different weights: create the generator from "
+                "the seed inside the function, np.random.default_rng(seed)")
+    if all(np.array_equal(a, b) for a, b in zip(first, other)):
+        return "two different seeds gave the same weights: use the seed argument"
+    for name, weight in zip(("W1", "W2"), large):
+        if not 0.85 < weight.std() < 1.15 or abs(weight.mean()) > 0.15:
+            return ("%s of a network with 40 inputs, 50 hidden and 30 output units has mean %.3g and "
+                    "standard deviation %.3g; standard normal weights have mean 0 and standard "
+                    "deviation 1 (no scaling)" % (name, weight.mean(), weight.std()))
+    if len(np.unique(large[0], axis=0)) < large[0].shape[0]:
+        return "some rows of W1 are equal: hidden units that start equal stay equal (symmetry)"
+    return None
+
+
+CHECKS = [
+    Check("shapes, dtype and zero biases", "test_initialize_parameters", "initialize_parameters", 1,
+          parts=((("b1",), "b1"), (("b2",), "b2")),
+          shape_only=((("W1",), "W1"), (("W2",), "W2"))),
+    Check("standard normal weights, reproducible from the seed", "test_initialize_parameters",
+          "initialize_parameters", 1, judge=judge_random_weights),
+    Check("output A2", "test_forward_propagation", "forward_propagation", 1,
+          parts=(((0,), "A2"),)),
+    Check("cached Z1 and A1", "test_forward_propagation", "forward_propagation", 1,
+          parts=(((1, "Z1"), "cache['Z1']"), ((1, "A1"), "cache['A1']"))),
+    Check("cached Z2 and A2", "test_forward_propagation", "forward_propagation", 1,
+          parts=(((1, "Z2"), "cache['Z2']"), ((1, "A2"), "cache['A2']"))),
+    Check("cost of a batch", "test_compute_cost", "compute_cost", 1,
+          parts=(((), "the cost"),), cases=lambda case: not _is_single_example(case)),
+    Check("cost of a single example", "test_compute_cost", "compute_cost", 1,
+          parts=(((), "the cost"),), cases=_is_single_example),
+    Check("dW1", "test_backward_propagation", "backward_propagation", 1, parts=((("dW1",), "dW1"),)),
+    Check("db1", "test_backward_propagation", "backward_propagation", 1, parts=((("db1",), "db1"),)),
+    Check("dW2", "test_backward_propagation", "backward_propagation", 1, parts=((("dW2",), "dW2"),)),
+    Check("db2", "test_backward_propagation", "backward_propagation", 1, parts=((("db2",), "db2"),)),
+    Check("updated weights", "test_update_parameters", "update_parameters", 1,
+          parts=((("W1",), "W1"), (("W2",), "W2"))),
+    Check("updated biases", "test_update_parameters", "update_parameters", 1,
+          parts=((("b1",), "b1"), (("b2",), "b2"))),
+]
+
+MUTANTS = [
+    Mutant("init_scaled_by_0.01", "initialize_parameters",
+           "W1 = rng.standard_normal((n_h, n_x))", "W1 = rng.standard_normal((n_h, n_x)) * 0.01",
+           "W1 is scaled by 0.01: this network starts from standard normal weights, unscaled"),
+    Mutant("init_zero_weights", "initialize_parameters",
+           "W2 = rng.standard_normal((n_y, n_h))", "W2 = np.zeros((n_y, n_h))",
+           "W2 starts at zero: weights must be random (standard normal) to break the symmetry"),
+    Mutant("init_W1_transposed", "initialize_parameters",
+           "W1 = rng.standard_normal((n_h, n_x))", "W1 = rng.standard_normal((n_x, n_h))",
+           "W1 has shape (n_x, n_h): in the column convention W1 is (n_h, n_x), so that W1 @ X works"),
+    Mutant("forward_sigmoid_hidden", "forward_propagation",
+           "A1 = np.tanh(Z1)", "A1 = sigmoid(Z1)",
+           "the hidden layer uses sigmoid: this network's hidden activation is tanh"),
+    Mutant("forward_missing_b1", "forward_propagation",
+           "Z1 = W1 @ X + b1", "Z1 = W1 @ X",
+           "Z1 lacks the bias: Z1 = W1 @ X + b1"),
+    Mutant("forward_missing_b2", "forward_propagation",
+           "Z2 = W2 @ A1 + b2", "Z2 = W2 @ A1",
+           "Z2 lacks the bias: Z2 = W2 @ A1 + b2"),
+    Mutant("cost_sum_not_mean", "compute_cost",
+           "cost = -(1 / m) * np.sum(", "cost = -np.sum(",
+           "the cost is a sum, not a mean: divide by the number of examples m"),
+    Mutant("cost_wrong_sign", "compute_cost",
+           "cost = -(1 / m) * np.sum(", "cost = (1 / m) * np.sum(",
+           "the cost has the wrong sign: cross-entropy is minus the mean log-likelihood, so it is positive"),
+    Mutant("cost_mean_squared_error", "compute_cost",
+           "cost = -(1 / m) * np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2))",
+           "cost = (1 / m) * np.sum((A2 - Y) ** 2)",
+           "this is the mean squared error: the network is trained on binary cross-entropy"),
+    Mutant("backward_dW2_missing_1_over_m", "backward_propagation",
+           "dW2 = (1 / m) * dZ2 @ A1.T", "dW2 = dZ2 @ A1.T",
+           "dW2 is m times too large: the 1/m of the mean cost is missing"),
+    Mutant("backward_missing_transpose_A1", "backward_propagation",
+           "dW2 = (1 / m) * dZ2 @ A1.T", "dW2 = (1 / m) * dZ2 @ A1",
+           "dW2 = dZ2 @ A1 without the transpose: dW2 = (1/m) dZ2 A1.T, shape (n_y, n_h)"),
+    Mutant("backward_missing_transpose_X", "backward_propagation",
+           "dW1 = (1 / m) * dZ1 @ X.T", "dW1 = (1 / m) * dZ1 @ X",
+           "dW1 = dZ1 @ X without the transpose: dW1 = (1/m) dZ1 X.T, shape (n_h, n_x)"),
+    Mutant("backward_db1_wrong_axis", "backward_propagation",
+           "db1 = (1 / m) * np.sum(dZ1, axis=1, keepdims=True)",
+           "db1 = (1 / m) * np.sum(dZ1, axis=0, keepdims=True)",
+           "db1 is summed over the hidden units (axis=0); sum over the examples, axis=1"),
+    Mutant("backward_db1_no_keepdims", "backward_propagation",
+           "db1 = (1 / m) * np.sum(dZ1, axis=1, keepdims=True)", "db1 = (1 / m) * np.sum(dZ1, axis=1)",
+           "db1 has shape (n_h,): the sum dropped the axis; keepdims=True keeps db1 at (n_h, 1)"),
+    Mutant("backward_tanh_derivative_from_Z1", "backward_propagation",
+           "(1 - A1 ** 2)", "(1 - cache[\"Z1\"] ** 2)",
+           "dZ1 uses 1 - Z1**2: the tanh derivative is 1 - tanh(Z1)**2 = 1 - A1**2"),
+    Mutant("backward_W2_not_transposed", "backward_propagation",
+           "dZ1 = (W2.T @ dZ2)", "dZ1 = (W2 @ dZ2)",
+           "dZ1 uses W2 @ dZ2: the gradient flows back through the transpose, W2.T @ dZ2"),
+    Mutant("backward_missing_activation_derivative", "backward_propagation",
+           "dZ1 = (W2.T @ dZ2) * (1 - A1 ** 2)", "dZ1 = W2.T @ dZ2",
+           "dZ1 misses the tanh derivative: multiply W2.T @ dZ2 elementwise by (1 - A1**2)"),
+    Mutant("backward_layers_swapped", "backward_propagation",
+           '"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2', '"dW1": dW2, "db1": db2, "dW2": dW1, "db2": db1',
+           "the gradients of layers 1 and 2 are swapped in the returned dict"),
+    Mutant("update_plus_sign", "update_parameters",
+           'parameters["W1"] - learning_rate * grads["dW1"]', 'parameters["W1"] + learning_rate * grads["dW1"]',
+           "W1 moves up the gradient: gradient descent subtracts learning_rate * dW1"),
+    Mutant("update_biases_forgotten", "update_parameters",
+           'parameters["b2"] - learning_rate * grads["db2"]', 'parameters["b2"]',
+           "b2 is not updated: every parameter takes a step, biases too"),
+]

@@ -1,0 +1,210 @@
+"""Checks: how one graded property of a submission is judged, and how a failure is explained.
+
+A check compares parts of what the student's function returned on the secret inputs with what
+the reference returned, in this order: type, then dtype, then shape, then values. The first
+mismatch becomes the check's message, and the message names the likely bug:
+
+1. if a *known wrong version* of the function (a mutant, see ``grader.mutants``) returns exactly
+   what the student's returned (or raises the same error), the student gets that mutant's diagnosis;
+2. otherwise a generic hint from the mismatch itself (a shape that is the transpose of the expected
+   one, a missing ``keepdims``, values off by a constant factor such as m, NaNs, ...).
+
+Everything here runs in the trusted parent on data decoded from the sandbox; the student's objects
+never reach it.
+"""
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+RTOL = 1e-6
+ATOL = 1e-9
+
+
+class Foreign:
+    """A value of a type the sandbox would not encode (a student's own class, an object array...)."""
+
+    def __init__(self, type_name):
+        self.type_name = type_name
+
+    def __repr__(self):
+        return "<%s>" % self.type_name
+
+
+@dataclass
+class Outcome:
+    """What one call of the student's function did: returned ``value`` or raised ``error``."""
+    returned: bool
+    value: object = None
+    error: str = ""
+    line: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call: its id in the job, the function, the (trusted) arguments and a description."""
+    id: str
+    function: str
+    args: tuple
+    about: str
+
+
+@dataclass
+class Check:
+    """One graded property of one function, judged on every case of that function.
+
+    ``parts`` are ``(path, label)`` pairs: the part of the returned value at ``path`` (keys and
+    tuple indices) must equal the reference's; ``shape_only`` parts need only the right type,
+    dtype and shape (for values that are free, such as random weights). ``judge(cases, outcomes)``
+    adds a property of its own and returns a message, or None when the property holds.
+    """
+    name: str
+    grade_id: str
+    function: str
+    points: float
+    parts: tuple = ()
+    shape_only: tuple = ()
+    judge: Optional[Callable] = None
+    cases: Optional[Callable] = None  # filter: which of the function's cases this check uses
+
+
+@dataclass
+class Result:
+    """The verdict on one check."""
+    name: str
+    grade_id: str
+    points: float
+    passed: bool
+    message: str = ""
+    diagnosis: str = ""
+
+    @property
+    def score(self):
+        return self.points if self.passed else 0.0
+
+
+def type_name(value):
+    if isinstance(value, Foreign):
+        return value.type_name
+    if isinstance(value, np.ndarray):
+        return "numpy array of shape %s" % (value.shape,)
+    return type(value).__name__
+
+
+def compare(expected, received, label):
+    """None if ``received`` equals ``expected``; else a message naming what differs and a hint."""
+    if isinstance(expected, np.ndarray):
+        return _compare_array(expected, received, label)
+    if isinstance(expected, float):
+        return _compare_float(expected, received, label)
+    if isinstance(expected, dict):
+        if not isinstance(received, dict):
+            return "%s should be a dict with keys %s; got %s" % (label, sorted(expected), type_name(received))
+        missing = [key for key in expected if key not in received]
+        if missing:
+            return "%s has no key %s (its keys: %s)" % (label, ", ".join(map(repr, missing)), sorted(received))
+        for key in expected:
+            message = compare(expected[key], received[key], "%s[%r]" % (label, key))
+            if message:
+                return message
+        return None
+    if isinstance(expected, tuple):
+        if not isinstance(received, tuple) or len(received) != len(expected):
+            return "%s should be a tuple of %d values; got %s" % (label, len(expected), type_name(received))
+        for index, (want, got) in enumerate(zip(expected, received)):
+            message = compare(want, got, "%s[%d]" % (label, index))
+            if message:
+                return message
+        return None
+    raise TypeError("no comparison for reference values of type %s" % type(expected).__name__)
+
+
+def _compare_float(expected, received, label):
+    if isinstance(received, np.ndarray):
+        return ("%s should be a Python float; got a numpy array of shape %s (convert with float(...))"
+                % (label, received.shape))
+    if type(received) not in (float, np.float64):
+        return "%s should be a Python float; got %s" % (label, type_name(received))
+    if not math.isfinite(received):
+        return "%s is %r; expected a finite number (a log of 0, or of a negative number?)" % (label, received)
+    if not math.isclose(received, expected, rel_tol=RTOL, abs_tol=ATOL):
+        return "%s is %.6g; expected %.6g%s" % (label, received, expected, _ratio_hint(expected, received))
+    return None
+
+
+def _compare_array(expected, received, label, values=True):
+    if not isinstance(received, np.ndarray):
+        return "%s should be a numpy array of shape %s; got %s" % (label, expected.shape, type_name(received))
+    if received.dtype != expected.dtype:
+        return ("%s has dtype %s; expected %s (build it from the float64 inputs, no casts)"
+                % (label, received.dtype, expected.dtype))
+    if received.shape != expected.shape:
+        return "%s has shape %s; expected %s%s" % (label, received.shape, expected.shape,
+                                                  _shape_hint(expected.shape, received.shape))
+    if not values:
+        return None
+    if not np.all(np.isfinite(received)):
+        return "%s contains NaN or infinity; expected finite values" % label
+    if not np.allclose(received, expected, rtol=RTOL, atol=ATOL):
+        error = float(np.max(np.abs(received - expected)))
+        return "%s has the right shape but wrong values (largest difference %.3g)%s" % (
+            label, error, _ratio_hint(expected, received))
+    return None
+
+
+def compare_shape(expected, received, label):
+    """Like :func:`compare` for one array, but values are not compared."""
+    return _compare_array(expected, received, label, values=False)
+
+
+def _shape_hint(expected, received):
+    if tuple(reversed(expected)) == received:
+        return ": it is transposed"
+    if len(expected) == 2 and expected[1] == 1 and received == (expected[0],):
+        return ": the summed axis was dropped; keep it with keepdims=True"
+    if len(expected) == 2 and expected[1] == 1 and len(received) == 2 and received[0] == 1:
+        return ": summed over the wrong axis? sum over the examples, axis=1"
+    return ""
+
+
+def _ratio_hint(expected, received):
+    """Name a constant factor between the values (m, -1, ...) when one explains the difference.
+
+    With a single value any two numbers have a ratio, so only -1 and whole factors are named.
+    """
+    expected = np.asarray(expected, dtype=float)
+    received = np.asarray(received, dtype=float)
+    mask = np.abs(expected) > 1e-8
+    if not mask.any():
+        return ""
+    ratios = received[mask] / expected[mask]
+    ratio = float(ratios.flat[0])
+    if not np.allclose(ratios, ratio, rtol=1e-6):
+        return ""
+    if math.isclose(ratio, -1.0, rel_tol=1e-6):
+        return ": it has the wrong sign"
+    whole = abs(ratio) >= 2 and math.isclose(ratio, round(ratio), rel_tol=1e-6)
+    if mask.sum() >= 2 or whole:
+        return ": it is off by a constant factor of %.4g" % ratio
+    return ""
+
+
+def follow(value, path):
+    """The part of ``value`` at ``path`` (a tuple of keys/indices), or raise LookupError with a message."""
+    label = "the returned value"
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(value, tuple) or len(value) <= step:
+                raise LookupError("%s should be a tuple of at least %d values; got %s"
+                                  % (label, step + 1, type_name(value)))
+            value = value[step]
+            label = "returned value %d" % (step + 1)
+        else:
+            if not isinstance(value, dict):
+                raise LookupError("%s should be a dict with key %r; got %s" % (label, step, type_name(value)))
+            if step not in value:
+                raise LookupError("%s has no key %r (its keys: %s)" % (label, step, sorted(value)))
+            value = value[step]
+            label = repr(step)
+    return value

@@ -1,0 +1,106 @@
+"""Read a submitted notebook defensively and keep only the code that defines things.
+
+Grading runs the student's *definitions*, not the notebook: from every code cell the trusted
+parent keeps top-level imports, ``def`` and ``class`` statements and assignments that call
+nothing (``EPSILON = 1e-8``), and drops everything else (training loops, plots, prints, calls to
+``get_ipython()``). So a slow training cell costs no marks, and nothing that a cell does at top
+level (patching, input transformers, ``sys.exit()``) runs at all. What is kept still runs only
+inside the sandbox.
+"""
+import ast
+import json
+from dataclasses import dataclass
+
+from IPython.core.inputtransformer2 import TransformerManager
+
+MAX_NOTEBOOK_BYTES = 20 << 20
+KEPT_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+class Ungradable(Exception):
+    """The submission cannot be graded at all; the message says why, for the student and the CSV."""
+
+
+@dataclass
+class Definitions:
+    """The kept code, one entry per code cell that still has any, and what could not be parsed."""
+    cells: list      # [{"index": int, "code": str}]
+    problems: list   # ["cell 4 has a syntax error: ..."]
+
+
+def read_code_cells(path):
+    """The sources of the code cells of the notebook at ``path``, in order.
+
+    Raises :class:`Ungradable` for a missing file, a file that is not JSON, JSON that is not a
+    notebook, or a notebook without code cells.
+    """
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise Ungradable("no submission: %s is missing" % path.name) from None
+    if size > MAX_NOTEBOOK_BYTES:
+        raise Ungradable("the notebook is %d MB, larger than the %d MB limit"
+                         % (size >> 20, MAX_NOTEBOOK_BYTES >> 20))
+    try:
+        document = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as error:
+        raise Ungradable("the file is not valid JSON (%s): it is not a saved notebook" % error) from None
+    if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
+        raise Ungradable("the file is JSON but not a Jupyter notebook (it has no list of cells)")
+    sources = [_source_text(cell) for cell in document["cells"]
+               if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    sources = [source for source in sources if source is not None]
+    if not sources:
+        raise Ungradable("the notebook has no code cells")
+    return sources
+
+
+def _source_text(cell):
+    source = cell.get("source", "")
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source)
+    return source if isinstance(source, str) else None
+
+
+def extract_definitions(sources):
+    """Keep imports, definitions and call-free assignments of each cell (see module docstring)."""
+    transformer = TransformerManager()
+    cells, problems = [], []
+    for index, source in enumerate(sources, start=1):
+        try:
+            code = transformer.transform_cell(source)
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError) as error:
+            problems.append("code cell %d has a syntax error (%s); its definitions were skipped"
+                            % (index, getattr(error, "msg", error)))
+            continue
+        kept = [statement for statement in tree.body if _is_definition(statement)]
+        if kept:
+            cells.append({"index": index, "code": _keep_lines(code, kept)})
+    return Definitions(cells=cells, problems=problems)
+
+
+def _keep_lines(code, statements):
+    """The cell's text with every line outside ``statements`` blanked, so line numbers still match."""
+    lines = code.splitlines()
+    kept = [""] * len(lines)
+    for statement in statements:
+        first = min([statement.lineno] + [node.lineno for node in getattr(statement, "decorator_list", [])])
+        for number in range(first, statement.end_lineno + 1):
+            kept[number - 1] = lines[number - 1]
+    return "\n".join(kept) + "\n"
+
+
+def _is_definition(statement):
+    if isinstance(statement, KEPT_STATEMENTS):
+        return True
+    if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+        return not any(isinstance(node, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom,
+                                         ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))
+                       for node in ast.walk(statement))
+    return False
+
+
+def load_definitions(path):
+    """``read_code_cells`` then ``extract_definitions``: what the sandbox will run."""
+    return extract_definitions(read_code_cells(path))

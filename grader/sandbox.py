@@ -1,0 +1,221 @@
+"""Run the harness on a job inside a bubblewrap sandbox, with resource limits.
+
+What the child sees: read-only ``/usr`` and the Python installation (base prefix and virtual
+environment, nothing else of the repository), a read-only ``/grading`` folder holding only
+``harness.py`` and ``job.json``, and its own ``/tmp`` (a small tmpfs, also its working directory),
+``/dev``, ``/proc``, PID, IPC, UTS and network namespaces (no network at all). Its environment is
+empty but for a few fixed variables; nothing tells it that it is being graded.
+
+Who the child is: when the grader runs as root (as CI does), bubblewrap keeps the initial user
+namespace and the child drops to an unprivileged uid of its own (one per concurrent slot, so a fork
+bomb in one sandbox cannot exhaust the process quota of another) with no capabilities; it cannot
+unmount its way out, and mounts made by bubblewrap are locked against nested namespaces. When the
+grader runs as an ordinary user, bubblewrap makes a user namespace and the child keeps that uid.
+
+Results come back through an inherited pipe, stdout and stderr through pipes; the parent
+reads all three to the end and keeps only a bounded head of each, so a flood of output neither
+fills a disk nor kills the child.
+"""
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HARNESS = Path(__file__).with_name("harness.py")
+SANDBOX_UID_BASE = 61000
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap (or setpriv, when running as root) is missing: grading cannot be trusted."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one sandboxed run."""
+    wall_seconds: float = 60.0
+    cpu_seconds: int = 30
+    seconds_per_call: float = 5.0
+    load_seconds: float = 30.0
+    memory_bytes: int = 1 << 30
+    processes: int = 16
+    file_bytes: int = 16 << 20
+    tmpfs_bytes: int = 32 << 20
+    result_bytes: int = 8 << 20
+    output_bytes: int = 8 << 10
+
+
+@dataclass
+class SandboxRun:
+    """What came out of one sandboxed run; ``result_lines`` are untrusted text."""
+    result_lines: list
+    stdout: str
+    stderr: str
+    returncode: int
+    timed_out: bool
+    seconds: float
+
+    @property
+    def stopped_because(self):
+        """Why the child ended early, in words for a student; "" if it finished by itself."""
+        if self.timed_out:
+            return "it ran out of time"
+        if self.returncode in (-9, -24):
+            return "it was killed for exceeding its CPU-time or memory limit"
+        if self.returncode not in (0, None):
+            return "the Python process ended with exit status %d" % self.returncode
+        return ""
+
+
+def require_tools():
+    """Fail with a clear message if the isolation tools are missing."""
+    missing = [tool for tool in ("bwrap",) + (("setpriv",) if os.geteuid() == 0 else ())
+               if shutil.which(tool) is None]
+    if missing:
+        raise SandboxUnavailable(
+            "cannot isolate student code: %s not found (Debian: apt-get install bubblewrap util-linux)"
+            % ", ".join(missing))
+
+
+def _python_trees():
+    """Folders the child needs to run this interpreter with its installed packages."""
+    trees = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
+    return sorted(tree for tree in trees if not str(tree).startswith("/usr"))
+
+
+def _dirs_to_create(trees):
+    """Every ancestor of the bind targets, so bubblewrap creates them world-traversable."""
+    ancestors = set()
+    for tree in trees:
+        ancestors.update(parent for parent in tree.parents if parent != Path("/"))
+    return sorted(ancestors, key=lambda path: len(path.parts))
+
+
+def bwrap_command(grading_dir, slot, limits, result_fd):
+    """The full command line: bubblewrap, then (as root) setpriv, then the harness."""
+    trees = _python_trees()
+    command = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+               "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+               "--ro-bind", "/usr", "/usr"]
+    for link in ("bin", "lib", "lib64", "sbin"):
+        if os.path.islink("/" + link):
+            command += ["--symlink", os.readlink("/" + link), "/" + link]
+    for directory in _dirs_to_create(trees):
+        command += ["--perms", "0755", "--dir", str(directory)]
+    for tree in trees:
+        command += ["--ro-bind", str(tree), str(tree)]
+    command += ["--ro-bind", str(grading_dir), "/grading",
+                "--proc", "/proc", "--dev", "/dev",
+                "--perms", "1777", "--size", str(limits.tmpfs_bytes), "--tmpfs", "/tmp",
+                "--perms", "1777", "--size", str(limits.tmpfs_bytes), "--tmpfs", "/dev/shm",
+                "--chdir", "/tmp", "--clearenv"]
+    environment = {"HOME": "/tmp", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
+                   "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                   "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"}
+    for name, value in environment.items():
+        command += ["--setenv", name, value]
+    if os.geteuid() == 0:
+        uid = str(SANDBOX_UID_BASE + slot)
+        command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
+                    "setpriv", "--reuid", uid, "--regid", uid, "--clear-groups", "--"]
+    else:
+        command += ["--unshare-user", "--disable-userns", "--"]
+    python = str(Path(sys.prefix) / "bin" / "python")
+    return command + [python, "-I", "/grading/harness.py", "/grading/job.json", str(result_fd)]
+
+
+def _apply_limits(limits):
+    """Runs in the forked child just before bubblewrap starts (so it binds the whole sandbox)."""
+    def apply():
+        for name, value in ((resource.RLIMIT_AS, limits.memory_bytes),
+                            (resource.RLIMIT_CPU, limits.cpu_seconds),
+                            (resource.RLIMIT_NPROC, limits.processes),
+                            (resource.RLIMIT_FSIZE, limits.file_bytes),
+                            (resource.RLIMIT_CORE, 0)):
+            resource.setrlimit(name, (value, value))
+    return apply
+
+
+def _drain(stream, limit, sink, activity=None):
+    """Read a pipe to its end, keeping at most ``limit`` bytes; note the time of each chunk."""
+    kept = bytearray()
+    while True:
+        chunk = stream.read1(65536)
+        if not chunk:
+            break
+        if activity is not None:
+            activity.append(time.monotonic())
+        if len(kept) < limit:
+            kept += chunk[: limit - len(kept)]
+    sink.append(bytes(kept))
+
+
+def run_job(job, slot=0, limits=Limits()):
+    """Run ``job`` (a JSON-able dict, see ``grader.harness``) in a fresh sandbox."""
+    require_tools()
+    job = dict(job, seconds_per_call=limits.seconds_per_call)
+    with tempfile.TemporaryDirectory(prefix="grading-") as grading_dir:
+        os.chmod(grading_dir, 0o755)
+        shutil.copyfile(HARNESS, os.path.join(grading_dir, "harness.py"))
+        with open(os.path.join(grading_dir, "job.json"), "w", encoding="utf-8") as handle:
+            json.dump(job, handle)
+        for name in ("harness.py", "job.json"):
+            os.chmod(os.path.join(grading_dir, name), 0o644)
+        read_end, write_end = os.pipe()
+        command = bwrap_command(grading_dir, slot, limits, write_end)
+        return _run(command, limits, read_end, write_end)
+
+
+def _run(command, limits, read_end, write_end):
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        pass_fds=(write_end,), preexec_fn=_apply_limits(limits), start_new_session=True)
+    os.close(write_end)
+    outputs = {"result": [], "stdout": [], "stderr": []}
+    activity = []
+    readers = [threading.Thread(target=_drain, args=(stream, size, outputs[name], watch), daemon=True)
+               for name, stream, size, watch in (
+                   ("result", os.fdopen(read_end, "rb"), limits.result_bytes, activity),
+                   ("stdout", process.stdout, limits.output_bytes, None),
+                   ("stderr", process.stderr, limits.output_bytes, None))]
+    for reader in readers:
+        reader.start()
+    timed_out = _watch(process, started, activity, limits)
+    for reader in readers:
+        reader.join(timeout=5)
+    text = {name: b"".join(chunks).decode("utf-8", "replace") for name, chunks in outputs.items()}
+    return SandboxRun(result_lines=text["result"].splitlines(), stdout=text["stdout"],
+                      stderr=text["stderr"], returncode=process.returncode, timed_out=timed_out,
+                      seconds=time.monotonic() - started)
+
+
+def _watch(process, started, activity, limits):
+    """Wait for the child; kill it when a call (or loading) goes silent too long, or at the wall limit.
+
+    Returns True if it had to be killed.
+    """
+    while process.poll() is None:
+        now = time.monotonic()
+        idle_limit = limits.seconds_per_call + 2.0 if activity else limits.load_seconds
+        silent_since = activity[-1] if activity else started
+        if now - started > limits.wall_seconds or now - silent_since > idle_limit:
+            _kill(process)
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _kill(process):
+    """Kill bubblewrap; ``--die-with-parent`` then takes the whole PID namespace down."""
+    try:
+        os.killpg(process.pid, 9)
+    except ProcessLookupError:
+        pass
+    process.wait()
