@@ -1,0 +1,81 @@
+"""Command line: ``python -m grader {release,check,autograde,export} ...``."""
+import argparse
+import sys
+
+from grader import assignments, autograde, course, release, sandbox, selfcheck
+
+
+def _assignment_names(name):
+    return [name] if name else list(assignments.NAMES)
+
+
+def command_release(arguments):
+    names = [arguments.assignment] if arguments.assignment else course.released_assignments()
+    for name in names:
+        print("released %s" % release.release(name).relative_to(course.REPOSITORY))
+    return 0
+
+
+def command_check(arguments):
+    failures = []
+    for name in _assignment_names(arguments.assignment):
+        print("== %s" % name)
+        failures += selfcheck.run_selfcheck(name, jobs=arguments.jobs)
+    for failure in failures:
+        print("FAIL " + failure, file=sys.stderr)
+    print("%d problem(s)" % len(failures) if failures else "all checks passed")
+    return 1 if failures else 0
+
+
+def command_autograde(arguments):
+    summary = autograde.autograde(arguments.assignment, arguments.root, jobs=arguments.jobs,
+                                  student=arguments.student, force=arguments.force)
+    for student, reason in summary.ungradable:
+        print("could not grade %s: %s" % (student, reason), file=sys.stderr)
+    return min(len(summary.ungradable), 100)
+
+
+def command_export(arguments):
+    rows = autograde.export(arguments.root, arguments.to)
+    print("wrote %d row(s) to %s" % (rows, arguments.to))
+    return 0
+
+
+def parser():
+    main = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
+    commands = main.add_subparsers(dest="command", required=True)
+    sub = commands.add_parser("release", help="regenerate exercises/ from solutions/")
+    sub.add_argument("assignment", nargs="?")
+    sub.set_defaults(run=command_release)
+    sub = commands.add_parser("check", help="test the grading of an assignment (release, solution, "
+                                            "blank, mutants)")
+    sub.add_argument("assignment", nargs="?")
+    sub.add_argument("--jobs", type=int, default=2)
+    sub.set_defaults(run=command_check)
+    sub = commands.add_parser("autograde", help="grade DIR/submitted/<student>/ASSIGNMENT/ASSIGNMENT.ipynb; "
+                                                "exit status = number of submissions that could not be graded")
+    sub.add_argument("assignment")
+    sub.add_argument("--root", required=True, help="the course folder DIR")
+    sub.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
+    sub.add_argument("--student", help="grade only this student")
+    sub.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    sub.set_defaults(run=command_autograde)
+    sub = commands.add_parser("export", help="write grades as CSV")
+    sub.add_argument("--root", required=True, help="the course folder DIR")
+    sub.add_argument("--to", required=True, help="the CSV file to write")
+    sub.set_defaults(run=command_export)
+    return main
+
+
+def main(argv=None):
+    arguments = parser().parse_args(argv)
+    try:
+        return arguments.run(arguments)
+    except (KeyError, ValueError, FileNotFoundError, sandbox.SandboxUnavailable) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print("error: %s" % message, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

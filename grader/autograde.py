@@ -1,0 +1,153 @@
+"""Grade a whole class: every submission in its own sandbox, in parallel, resumable.
+
+Each verdict is written (atomically) to ``DIR/autograded/<student>/<assignment>/verdict.json`` and
+into the gradebook as soon as it is known, so an interrupted run loses nothing: the next run skips
+submissions whose verdict was made from the same notebook by the same grader (``--force`` regrades).
+"""
+import hashlib
+import os
+import queue
+import sys
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import assignments, course, gradebook, sandbox, secret
+from grader.verify import Verdict, grade_notebook
+
+GRADER_FILES = ("grader/*.py", "grader/assignments/*.py", "backprop/*.py")
+
+
+@dataclass
+class Summary:
+    """What a run did; ``ungradable`` lists ``(student, reason)``."""
+    graded: int = 0
+    skipped: int = 0
+    ungradable: list = field(default_factory=list)
+
+
+def grader_fingerprint(assignment):
+    """Changes whenever the grading code, the reference or the solution notebook changes."""
+    digest = hashlib.sha256()
+    files = sorted(path for pattern in GRADER_FILES for path in course.REPOSITORY.glob(pattern))
+    for path in files + [course.solution_notebook(assignment)]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def submission_fingerprint(path, grader):
+    digest = hashlib.sha256(grader.encode())
+    digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+    return digest.hexdigest()
+
+
+def _write_atomically(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _up_to_date(verdict_path, fingerprint):
+    marker = verdict_path.with_name("fingerprint")
+    return verdict_path.is_file() and marker.is_file() and marker.read_text() == fingerprint
+
+
+def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=sandbox.Limits(),
+              out=sys.stderr):
+    """Grade ``root/submitted/*/assignment_name`` (or one student's); returns a :class:`Summary`."""
+    assignment = assignments.load(assignment_name)
+    sandbox.require_tools()
+    if jobs < 1:
+        raise ValueError("--jobs must be at least 1")
+    klass = course.Course(root)
+    students = [course.check_name("student", student)] if student else klass.submitting_students()
+    if student and not (klass.root / "submitted" / student).is_dir():
+        raise FileNotFoundError("no folder submitted/%s under %s" % (student, klass.root))
+    solution = course.solution_notebook(assignment_name)
+    gradebook.record_assignment(klass.db_url, assignment_name, solution)
+    key = secret.course_secret(klass.root)
+    grader = grader_fingerprint(assignment_name)
+    summary = Summary()
+    todo = []
+    for name in students:
+        fingerprint = submission_fingerprint(klass.submission(name, assignment_name), grader)
+        if not force and _up_to_date(klass.verdict_path(name, assignment_name), fingerprint):
+            summary.skipped += 1
+        else:
+            todo.append((name, fingerprint))
+    if summary.skipped:
+        print("%d submission(s) already graded with this grader and unchanged: skipped (use --force to "
+              "regrade)" % summary.skipped, file=out)
+    slots = queue.Queue()
+    for slot in range(jobs):
+        slots.put(slot)
+
+    def grade(name):
+        slot = slots.get()
+        try:
+            rng = secret.case_generator(key, assignment_name, name)
+            return grade_notebook(klass.submission(name, assignment_name), assignment, solution, rng,
+                                  name, slot=slot, limits=limits)
+        except Exception as error:  # noqa: BLE001 - one broken submission must not stop the class
+            traceback.print_exc(file=out)
+            return Verdict(name, assignment_name, "ungradable", 0.0, 0.0,
+                           reason="the grader failed on this submission (%s: %s); please report it"
+                           % (type(error).__name__, error))
+        finally:
+            slots.put(slot)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(grade, name): (name, fingerprint) for name, fingerprint in todo}
+        for done, future in enumerate(as_completed(futures), start=1):
+            name, fingerprint = futures[future]
+            verdict = future.result()
+            _store(klass, verdict, fingerprint, solution.stem)
+            if verdict.status == "graded":
+                summary.graded += 1
+                line = "%g/%g" % (verdict.score, verdict.max_score)
+            else:
+                summary.ungradable.append((name, verdict.reason))
+                line = "could not be graded: " + verdict.reason
+            print("[%d/%d] %s: %s (%.1f s)" % (done, len(todo), name, line, verdict.seconds), file=out, flush=True)
+    print("%s: graded %d, could not grade %d, skipped %d, in %.1f s"
+          % (assignment_name, summary.graded, len(summary.ungradable), summary.skipped,
+             time.monotonic() - started), file=out)
+    return summary
+
+
+def _store(klass, verdict, fingerprint, notebook):
+    path = klass.verdict_path(verdict.student, verdict.assignment)
+    _write_atomically(path, verdict.to_json())
+    gradebook.record_verdict(klass.db_url, verdict, notebook)
+    _write_atomically(path.with_name("fingerprint"), fingerprint)
+
+
+def read_verdict(klass, student, assignment):
+    """The stored verdict, or None."""
+    path = klass.verdict_path(student, assignment)
+    return Verdict.from_json(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def export(root, destination):
+    """Write one CSV row per student and assignment: scores from the gradebook, reasons from verdicts."""
+    import csv
+
+    klass = course.Course(root)
+    if not (klass.root / "gradebook.db").is_file():
+        raise FileNotFoundError("%s has no gradebook.db: run autograde first" % klass.root)
+    rows = gradebook.submission_scores(klass.db_url)
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with open(destination, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student_id", "assignment", "score", "max_score", "status", "reason"])
+        for student, assignment, score, max_score in rows:
+            verdict = read_verdict(klass, student, assignment)
+            status = verdict.status if verdict else "unknown"
+            reason = verdict.reason if verdict else "no verdict file: graded outside this tool?"
+            writer.writerow([student, assignment, "%g" % score, "%g" % max_score, status, reason])
+    return len(rows)
