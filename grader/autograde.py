@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nbgrader.api import Gradebook
+
 from grader import assignments, course, gradebook, sandbox, secret
 from grader.verify import Verdict, grade_notebook
 
@@ -76,6 +78,9 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
         fingerprint = submission_fingerprint(klass.submission(name, assignment_name), grader)
         if not force and _up_to_date(klass.verdict_path(name, assignment_name), fingerprint):
             summary.skipped += 1
+            earlier = read_verdict(klass, name, assignment_name)
+            if earlier.status != "graded":
+                summary.ungradable.append((name, earlier.reason))
         else:
             todo.append((name, fingerprint))
     if summary.skipped:
@@ -100,12 +105,12 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
             slots.put(slot)
 
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    with ThreadPoolExecutor(max_workers=jobs) as pool, Gradebook(klass.db_url) as book:
         futures = {pool.submit(grade, name): (name, fingerprint) for name, fingerprint in todo}
         for done, future in enumerate(as_completed(futures), start=1):
             name, fingerprint = futures[future]
             verdict = future.result()
-            _store(klass, verdict, fingerprint, solution.stem)
+            _store(klass, book, verdict, fingerprint, solution.stem)
             if verdict.status == "graded":
                 summary.graded += 1
                 line = "%g/%g" % (verdict.score, verdict.max_score)
@@ -119,10 +124,10 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
     return summary
 
 
-def _store(klass, verdict, fingerprint, notebook):
+def _store(klass, book, verdict, fingerprint, notebook):
     path = klass.verdict_path(verdict.student, verdict.assignment)
     _write_atomically(path, verdict.to_json())
-    gradebook.record_verdict(klass.db_url, verdict, notebook)
+    gradebook.record_verdict(book, verdict, notebook)
     _write_atomically(path.with_name("fingerprint"), fingerprint)
 
 

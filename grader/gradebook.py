@@ -1,5 +1,6 @@
 """Scores into, and rows out of, the standard nbgrader gradebook of a course folder."""
 import contextlib
+import warnings
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
@@ -15,26 +16,25 @@ def record_assignment(db_url, assignment, source_notebook):
     SaveCells().preprocess(notebook, resources)
 
 
-def grade_cell_points(db_url, assignment, notebook):
-    """``{grade_id: max_score}`` of the assignment's grade cells, as the gradebook has them."""
-    with Gradebook(db_url) as gradebook:
-        return {cell.name: cell.max_score
-                for cell in gradebook.find_notebook(notebook, assignment).grade_cells}
+def record_verdict(gradebook, verdict, notebook):
+    """Replace the student's submission of this assignment by one scored from ``verdict``.
 
-
-def record_verdict(db_url, verdict, notebook):
-    """Replace the student's submission of this assignment by one scored from ``verdict``."""
+    ``gradebook`` is an open :class:`nbgrader.api.Gradebook` (opening one costs a subprocess).
+    """
     scores = verdict.scores_by_grade_id()
-    with Gradebook(db_url) as gradebook:
-        gradebook.update_or_create_student(verdict.student)
-        with contextlib.suppress(MissingEntry):
-            gradebook.remove_submission(verdict.assignment, verdict.student)
-        gradebook.add_submission(verdict.assignment, verdict.student)
-        for cell in gradebook.find_notebook(notebook, verdict.assignment).grade_cells:
-            grade = gradebook.find_grade(cell.name, notebook, verdict.assignment, verdict.student)
-            grade.auto_score = min(scores.get(cell.name, 0.0), cell.max_score)
-            grade.needs_manual_grade = False
-        gradebook.db.commit()
+    # nbgrader 0.9.6's add_submission makes SQLAlchemy 2 warn about its own relationship handling;
+    # the rows are written correctly (the tests read them back), so the warning is only noise here.
+    warnings.filterwarnings("ignore", message=".*not in session.*")
+    gradebook.update_or_create_student(verdict.student)
+    with contextlib.suppress(MissingEntry):
+        gradebook.remove_submission(verdict.assignment, verdict.student)
+        gradebook.db.expunge_all()
+    gradebook.add_submission(verdict.assignment, verdict.student)
+    for cell in gradebook.find_notebook(notebook, verdict.assignment).grade_cells:
+        grade = gradebook.find_grade(cell.name, notebook, verdict.assignment, verdict.student)
+        grade.auto_score = min(scores.get(cell.name, 0.0), cell.max_score)
+        grade.needs_manual_grade = False
+    gradebook.db.commit()
 
 
 def submission_scores(db_url):

@@ -1,0 +1,78 @@
+"""Shared fixtures: the a3 notebooks as JSON dicts and a one-call way to grade a notebook."""
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from grader import assignments, course, secret
+from grader.mutants import read_notebook
+from grader.verify import grade_notebook
+
+A3 = "a3_two_layer_network"
+
+
+@pytest.fixture(scope="session")
+def a3():
+    return assignments.load(A3)
+
+
+@pytest.fixture(scope="session")
+def solution_notebook():
+    return read_notebook(course.solution_notebook(A3))
+
+
+@pytest.fixture(scope="session")
+def blank_notebook():
+    return read_notebook(course.release_notebook(A3))
+
+
+def code_cell(source):
+    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
+
+
+def with_cell(notebook, source):
+    """A copy of ``notebook`` with one more code cell at the end."""
+    changed = copy.deepcopy(notebook)
+    changed["cells"].append(code_cell(source))
+    return changed
+
+
+def without_function(solution, blank, function):
+    """The solution with one function's cell taken from the blank release (so it scores partly)."""
+    changed = copy.deepcopy(solution)
+    marker = "def %s(" % function
+    blank_cell = next(cell for cell in blank["cells"] if marker in "".join(cell["source"]))
+    for index, cell in enumerate(changed["cells"]):
+        if marker in "".join(cell["source"]):
+            changed["cells"][index] = copy.deepcopy(blank_cell)
+    return changed
+
+
+@pytest.fixture
+def grade(tmp_path, a3):
+    """grade(notebook_dict_or_bytes, student="s") -> Verdict, graded in the sandbox."""
+    key = secret.one_time_secret()
+
+    def run(notebook, student="student", extra_files=None):
+        folder = tmp_path / "submitted" / student / A3
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / (A3 + ".ipynb")
+        path.write_bytes(notebook if isinstance(notebook, bytes) else json.dumps(notebook).encode())
+        for name, text in (extra_files or {}).items():
+            (folder / name).write_text(text)
+        return grade_notebook(path, a3, course.solution_notebook(A3),
+                              secret.case_generator(key, A3, student), student)
+    return run
+
+
+def write_submission(root, student, notebook, extra_files=None):
+    """Put a submission where ``python -m grader autograde`` looks for it."""
+    folder = Path(root) / "submitted" / student / A3
+    folder.mkdir(parents=True, exist_ok=True)
+    if notebook is not None:
+        data = notebook if isinstance(notebook, bytes) else json.dumps(notebook).encode()
+        (folder / (A3 + ".ipynb")).write_bytes(data)
+    for name, text in (extra_files or {}).items():
+        (folder / name).write_text(text)
+    return folder
