@@ -4,7 +4,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-SITE = $(shell $(PY) -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
 
 # MathJax 3 for offline math: installed from the npm registry into .cache/ (ignored by git) and
 # copied to the folder that book_extensions/offline_html.py serves as the book's _static/mathjax.
@@ -25,7 +24,7 @@ $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -r requirements.txt
-	echo "$(CURDIR)" > "$(SITE)/backprop_textbook.pth"
+	$(PY) -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], 'backprop_textbook.pth').write_text('$(CURDIR)\n')"
 	touch $(STAMP)
 
 venv: $(STAMP)
