@@ -71,7 +71,7 @@ def main(argv=None):
     arguments = parser().parse_args(argv)
     try:
         return arguments.run(arguments)
-    except (KeyError, ValueError, FileNotFoundError, sandbox.SandboxUnavailable) as error:
+    except (KeyError, ValueError, RuntimeError, FileNotFoundError, sandbox.SandboxUnavailable) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print("error: %s" % message, file=sys.stderr)
         return 2

@@ -66,7 +66,7 @@ class Check:
     parts: tuple = ()
     shape_only: tuple = ()
     judge: Optional[Callable] = None
-    cases: Optional[Callable] = None  # filter: which of the function's cases this check uses
+    applies_to: Optional[Callable] = None  # case -> bool: the cases this check uses (default: all)
 
 
 @dataclass

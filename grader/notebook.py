@@ -9,11 +9,15 @@ inside the sandbox.
 """
 import ast
 import json
+import threading
 from dataclasses import dataclass
 
 from IPython.core.inputtransformer2 import TransformerManager
 
 MAX_NOTEBOOK_BYTES = 20 << 20
+# CPython 3.11 before 3.11.8 can fail with "AST constructor recursion depth mismatch" when
+# threads parse at the same time (CPython gh-106905); grading threads take turns here.
+_PARSING = threading.Lock()
 KEPT_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -68,8 +72,9 @@ def extract_definitions(sources):
     cells, problems = [], []
     for index, source in enumerate(sources, start=1):
         try:
-            code = transformer.transform_cell(source)
-            tree = ast.parse(code)
+            with _PARSING:
+                code = transformer.transform_cell(source)
+                tree = ast.parse(code)
         except (SyntaxError, ValueError) as error:
             problems.append("code cell %d has a syntax error (%s); its definitions were skipped"
                             % (index, getattr(error, "msg", error)))

@@ -130,12 +130,33 @@ def bwrap_command(grading_dir, slot, limits, result_fd):
     return command + [python, "-I", "/grading/harness.py", "/grading/job.json", str(result_fd)]
 
 
+def _tasks_of(uid):
+    """How many tasks (threads count: RLIMIT_NPROC counts them) the user ``uid`` runs now."""
+    count = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if "\nUid:\t%d\t" % uid in text:
+            count += int(text.split("\nThreads:\t", 1)[1].split("\n", 1)[0])
+    return count
+
+
+def _process_quota(limits):
+    """RLIMIT_NPROC counts every task of the real uid: as root the child has a uid of its own;
+    otherwise it shares the instructor's, so the quota is what they run now plus the allowance."""
+    return limits.processes if os.geteuid() == 0 else _tasks_of(os.getuid()) + limits.processes
+
+
 def _apply_limits(limits):
     """Runs in the forked child just before bubblewrap starts (so it binds the whole sandbox)."""
+    processes = _process_quota(limits)
+
     def apply():
         for name, value in ((resource.RLIMIT_AS, limits.memory_bytes),
                             (resource.RLIMIT_CPU, limits.cpu_seconds),
-                            (resource.RLIMIT_NPROC, limits.processes),
+                            (resource.RLIMIT_NPROC, processes),
                             (resource.RLIMIT_FSIZE, limits.file_bytes),
                             (resource.RLIMIT_CORE, 0)):
             resource.setrlimit(name, (value, value))

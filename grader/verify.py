@@ -224,17 +224,22 @@ def _copy(args):
                  else arg.copy() if isinstance(arg, np.ndarray) else arg for arg in args)
 
 
-def judge(check, cases, outcomes, diagnoser, reference):
+def reference_outputs(cases, reference):
+    """What the reference returns on every case, by case id (computed once per submission)."""
+    return {case.id: getattr(reference, case.function)(*_copy(case.args)) for case in cases}
+
+
+def judge(check, cases, outcomes, diagnoser, expected_by_case):
     """The :class:`Result` of one check over its cases: the first failure explains itself."""
     mine = [case for case in cases if case.function == check.function
-            and (check.cases is None or check.cases(case))]
+            and (check.applies_to is None or check.applies_to(case))]
     for case in mine:
         outcome = outcomes[case.id]
         if not outcome.returned:
             where = " (%s)" % outcome.line if outcome.line else ""
             message = "%s on %s raised %s%s" % (check.function, case.about, outcome.error, where)
             return _failed(check, message, diagnoser.explain(case, outcome, None))
-        expected = getattr(reference, case.function)(*_copy(case.args))
+        expected = expected_by_case[case.id]
         for path, label, shape_only in ([(p, l, False) for p, l in check.parts]
                                         + [(p, l, True) for p, l in check.shape_only]):
             try:
@@ -270,7 +275,8 @@ def grade_notebook(path, assignment, solution_path, rng, student, slot=0, limits
     cases = assignment.make_cases(rng)
     outcomes, notes = run_cases(definitions.cells, cases, slot=slot, limits=limits)
     diagnoser = Diagnoser(assignment, read_notebook(solution_path))
-    results = [judge(check, cases, outcomes, diagnoser, assignment.reference) for check in assignment.CHECKS]
+    expected = reference_outputs(cases, assignment.reference)
+    results = [judge(check, cases, outcomes, diagnoser, expected) for check in assignment.CHECKS]
     score = float(sum(result.score for result in results))
     return Verdict(student, assignment.NAME, "graded", score, max_score,
                    problems=definitions.problems + ["error while defining: " + note for note in notes],
