@@ -106,14 +106,16 @@ def bwrap_command(grading_dir, slot, limits, result_fd):
     for link in ("bin", "lib", "lib64", "sbin"):
         if os.path.islink("/" + link):
             command += ["--symlink", os.readlink("/" + link), "/" + link]
+    # The private /tmp comes first, so that a Python installed under /tmp (a clone in a temporary
+    # folder) is bound on top of it instead of being hidden by it.
+    command += ["--proc", "/proc", "--dev", "/dev",
+                "--perms", "1777", "--size", str(limits.tmpfs_bytes), "--tmpfs", "/tmp",
+                "--perms", "1777", "--size", str(limits.tmpfs_bytes), "--tmpfs", "/dev/shm"]
     for directory in _dirs_to_create(trees):
         command += ["--perms", "0755", "--dir", str(directory)]
     for tree in trees:
         command += ["--ro-bind", str(tree), str(tree)]
     command += ["--ro-bind", str(grading_dir), "/grading",
-                "--proc", "/proc", "--dev", "/dev",
-                "--perms", "1777", "--size", str(limits.tmpfs_bytes), "--tmpfs", "/tmp",
-                "--perms", "1777", "--size", str(limits.tmpfs_bytes), "--tmpfs", "/dev/shm",
                 "--chdir", "/tmp", "--clearenv"]
     environment = {"HOME": "/tmp", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
                    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
