@@ -13,7 +13,7 @@ Everything here runs in the trusted parent on data decoded from the sandbox; the
 never reach it.
 """
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np

@@ -1,6 +1,5 @@
 """The instructor's commands end to end: a class autograded, exported, resumed; bad input reported."""
 import csv
-import os
 import sqlite3
 import subprocess
 import sys

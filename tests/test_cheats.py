@@ -10,7 +10,7 @@ import pytest
 
 from grader import course
 from tests.cheats import CHEATS, fill
-from tests.conftest import A3, code_cell, with_cell, without_function
+from tests.conftest import A3, with_cell, without_function
 
 PARTIAL_FUNCTION = "backward_propagation"
 

@@ -1,5 +1,4 @@
 """The student release is generated, current, and carries no solution or hidden test."""
-import json
 
 from grader import course, release
 from tests.conftest import A3

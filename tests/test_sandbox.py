@@ -1,6 +1,5 @@
 """What a student's code can and cannot do inside the sandbox, asked from inside it."""
 import json
-import os
 
 from grader import course, sandbox
 from grader.verify import parse_events
