@@ -13,7 +13,7 @@ import copy
 import json
 from dataclasses import dataclass
 
-from grader.notebook import extract_definitions
+from grader.notebook import extract_definitions, source_text
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def mutate_notebook(notebook, mutant):
     """A copy of the notebook (a JSON dict) with the mutant written into its defining cell."""
     mutated = copy.deepcopy(notebook)
     for cell in mutated["cells"]:
-        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        source = source_text(cell)
         if cell["cell_type"] == "code" and _defines(source, mutant.function):
             if source.count(mutant.old) != 1:
                 raise MutantDoesNotApply("mutant %s: %r occurs %d times in the cell defining %s()"
@@ -53,8 +53,7 @@ def load_functions(notebook):
 
     Returns the namespace. Only for notebooks from ``solutions/``: never call this on a submission.
     """
-    sources = ["".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-               for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    sources = [source_text(cell) for cell in notebook["cells"] if cell["cell_type"] == "code"]
     namespace = {"__name__": "solution"}
     for cell in extract_definitions(sources).cells:
         exec(compile(cell["code"], "<solution cell %d>" % cell["index"], "exec"), namespace)

@@ -51,7 +51,7 @@ def read_code_cells(path):
         raise Ungradable("the file is not valid JSON (%s): it is not a saved notebook" % error) from None
     if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
         raise Ungradable("the file is JSON but not a Jupyter notebook (it has no list of cells)")
-    sources = [_source_text(cell) for cell in document["cells"]
+    sources = [source_text(cell) for cell in document["cells"]
                if isinstance(cell, dict) and cell.get("cell_type") == "code"]
     sources = [source for source in sources if source is not None]
     if not sources:
@@ -59,7 +59,8 @@ def read_code_cells(path):
     return sources
 
 
-def _source_text(cell):
+def source_text(cell):
+    """A cell's source as one string (notebooks store it as a string or a list of lines); None if neither."""
     source = cell.get("source", "")
     if isinstance(source, list) and all(isinstance(line, str) for line in source):
         return "".join(source)
