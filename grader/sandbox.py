@@ -83,7 +83,7 @@ def require_tools():
             % ", ".join(missing))
 
 
-def _python_trees():
+def python_trees():
     """Folders the child needs to run this interpreter with its installed packages."""
     trees = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
     return sorted(tree for tree in trees if not str(tree).startswith("/usr"))
@@ -99,7 +99,7 @@ def _dirs_to_create(trees):
 
 def bwrap_command(grading_dir, slot, limits, result_fd):
     """The full command line: bubblewrap, then (as root) setpriv, then the harness."""
-    trees = _python_trees()
+    trees = python_trees()
     command = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                "--unshare-cgroup-try", "--die-with-parent", "--new-session",
                "--ro-bind", "/usr", "/usr"]
