@@ -2,7 +2,8 @@
 
 Grading runs the student's *definitions*, not the notebook: from every code cell the trusted
 parent keeps top-level imports, ``def`` and ``class`` statements and assignments that call
-nothing (``EPSILON = 1e-8``), and drops everything else (training loops, plots, prints, calls to
+nothing (``EPSILON = 1e-8``, ``relu = lambda z: np.maximum(0, z)``: a lambda's body is not run
+when it is assigned), and drops everything else (training loops, plots, prints, calls to
 ``get_ipython()``). So a slow training cell costs no marks, and nothing that a cell does at top
 level (patching, input transformers, ``sys.exit()``) runs at all. What is kept still runs only
 inside the sandbox.
@@ -10,7 +11,7 @@ inside the sandbox.
 import ast
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from IPython.core.inputtransformer2 import TransformerManager
 
@@ -30,6 +31,7 @@ class Definitions:
     """The kept code, one entry per code cell that still has any, and what could not be parsed."""
     cells: list      # [{"index": int, "code": str}]
     problems: list   # ["cell 4 has a syntax error: ..."]
+    skipped: dict = field(default_factory=dict)  # {name: cell index} set only by dropped statements
 
 
 def read_code_cells(path):
@@ -70,7 +72,7 @@ def source_text(cell):
 def extract_definitions(sources):
     """Keep imports, definitions and call-free assignments of each cell (see module docstring)."""
     transformer = TransformerManager()
-    cells, problems = [], []
+    cells, problems, skipped = [], [], {}
     for index, source in enumerate(sources, start=1):
         try:
             with _PARSING:
@@ -83,7 +85,25 @@ def extract_definitions(sources):
         kept = [statement for statement in tree.body if _is_definition(statement)]
         if kept:
             cells.append({"index": index, "code": _keep_lines(code, kept)})
-    return Definitions(cells=cells, problems=problems)
+        for statement in tree.body:
+            names = _assigned_names(statement)
+            if statement in kept:
+                for name in names:
+                    skipped.pop(name, None)
+            else:
+                skipped.update(dict.fromkeys(names, index))
+    return Definitions(cells=cells, problems=problems, skipped=skipped)
+
+
+def _assigned_names(statement):
+    """The plain names a top-level statement binds (``a, b = ...`` gives both)."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [statement.name]
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return [(alias.asname or alias.name).split(".")[0] for alias in statement.names]
+    targets = {ast.Assign: lambda s: s.targets, ast.AnnAssign: lambda s: [s.target],
+               ast.AugAssign: lambda s: [s.target]}.get(type(statement), lambda s: [])(statement)
+    return [node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)]
 
 
 def _keep_lines(code, statements):
@@ -101,10 +121,21 @@ def _is_definition(statement):
     if isinstance(statement, KEPT_STATEMENTS):
         return True
     if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
-        return not any(isinstance(node, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom,
-                                         ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))
-                       for node in ast.walk(statement))
+        return not any(isinstance(node, RUNS_CODE) for node in _walk_outside_lambdas(statement))
     return False
+
+
+RUNS_CODE = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom,
+             ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _walk_outside_lambdas(node):
+    """Like ``ast.walk``, but a lambda's body (not its default values) is not entered."""
+    yield node
+    for child in ast.iter_child_nodes(node):
+        if isinstance(node, ast.Lambda) and child is node.body:
+            continue
+        yield from _walk_outside_lambdas(child)
 
 
 def load_definitions(path):

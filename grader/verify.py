@@ -12,6 +12,7 @@
 """
 import json
 import math
+import re
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -263,6 +264,20 @@ def _failed(check, message, diagnosis):
     return Result(check.name, check.grade_id, check.points, False, message=message, diagnosis=diagnosis)
 
 
+def explain_skipped_name(result, skipped):
+    """Point a ``NameError`` at the top-level statement the grader did not run, if that is the cause."""
+    match = re.search(r"NameError: name '(\w+)' is not defined", result.message)
+    if result.passed or result.diagnosis or not match or match.group(1) not in skipped:
+        return result
+    name = match.group(1)
+    result.diagnosis = (
+        "%s is set at the top of code cell %d by a statement that runs code (it calls something). The "
+        "grader runs only the imports, def and class statements and constant assignments of your "
+        "notebook, never the rest, so %s does not exist when your function is graded: compute it "
+        "inside the function that needs it." % (name, skipped[name], name))
+    return result
+
+
 def grade_notebook(path, assignment, solution_path, rng, student, slot=0, limits=sandbox.Limits()):
     """Grade the notebook at ``path`` for ``assignment`` (a module of ``grader.assignments``)."""
     started = time.monotonic()
@@ -276,7 +291,8 @@ def grade_notebook(path, assignment, solution_path, rng, student, slot=0, limits
     outcomes, notes = run_cases(definitions.cells, cases, slot=slot, limits=limits)
     diagnoser = Diagnoser(assignment, read_notebook(solution_path))
     expected = reference_outputs(cases, assignment.reference)
-    results = [judge(check, cases, outcomes, diagnoser, expected) for check in assignment.CHECKS]
+    results = [explain_skipped_name(judge(check, cases, outcomes, diagnoser, expected), definitions.skipped)
+               for check in assignment.CHECKS]
     score = float(sum(result.score for result in results))
     return Verdict(student, assignment.NAME, "graded", score, max_score,
                    problems=definitions.problems + ["error while defining: " + note for note in notes],
