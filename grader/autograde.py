@@ -17,7 +17,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from grader import assignments, course, gradebook, sandbox, secret
-from grader.verify import Verdict, grade_notebook
+from grader.verify import Verdict, grade_notebook, total_points
 
 GRADER_FILES = ("grader/*.py", "grader/assignments/*.py", "backprop/*.py")
 
@@ -98,7 +98,7 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
                                   name, slot=slot, limits=limits)
         except Exception as error:  # noqa: BLE001 - one broken submission must not stop the class
             traceback.print_exc(file=out)
-            return Verdict(name, assignment_name, "ungradable", 0.0, 0.0,
+            return Verdict(name, assignment_name, "ungradable", 0.0, total_points(assignment),
                            reason="the grader failed on this submission (%s: %s); please report it"
                            % (type(error).__name__, error))
         finally:

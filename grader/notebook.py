@@ -51,6 +51,8 @@ def read_code_cells(path):
         document = json.loads(path.read_bytes())
     except (ValueError, UnicodeDecodeError) as error:
         raise Ungradable("the file is not valid JSON (%s): it is not a saved notebook" % error) from None
+    except RecursionError:
+        raise Ungradable("the file nests JSON too deeply to be a saved notebook") from None
     if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
         raise Ungradable("the file is JSON but not a Jupyter notebook (it has no list of cells)")
     sources = [source_text(cell) for cell in document["cells"]
@@ -81,6 +83,9 @@ def extract_definitions(sources):
         except (SyntaxError, ValueError) as error:
             problems.append("code cell %d has a syntax error (%s); its definitions were skipped"
                             % (index, getattr(error, "msg", error)))
+            continue
+        except (RecursionError, MemoryError):
+            problems.append("code cell %d nests too deeply to be read; its definitions were skipped" % index)
             continue
         kept = [statement for statement in tree.body if _is_definition(statement)]
         if kept:
@@ -131,11 +136,12 @@ RUNS_CODE = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom,
 
 def _walk_outside_lambdas(node):
     """Like ``ast.walk``, but a lambda's body (not its default values) is not entered."""
-    yield node
-    for child in ast.iter_child_nodes(node):
-        if isinstance(node, ast.Lambda) and child is node.body:
-            continue
-        yield from _walk_outside_lambdas(child)
+    todo = [node]
+    while todo:
+        node = todo.pop()
+        yield node
+        todo.extend(child for child in ast.iter_child_nodes(node)
+                    if not (isinstance(node, ast.Lambda) and child is node.body))
 
 
 def load_definitions(path):

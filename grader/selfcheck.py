@@ -12,7 +12,7 @@ from pathlib import Path
 
 from grader import assignments, course, release, secret
 from grader.mutants import MutantDoesNotApply, mutate_notebook, read_notebook
-from grader.verify import grade_notebook
+from grader.verify import grade_notebook, total_points
 
 
 def _points_by_grade_id(notebook):
@@ -41,7 +41,7 @@ def run_selfcheck(name, jobs=2, out=sys.stdout):
     failures = ["release: " + line for line in release.release_differences(name)]
     failures += _check_points(assignment, solution)
     key = secret.one_time_secret()
-    max_score = sum(check.points for check in assignment.CHECKS)
+    max_score = total_points(assignment)
     with tempfile.TemporaryDirectory(prefix="selfcheck-") as scratch:
         subjects = [("solution", solution, None), ("blank release", read_notebook(course.release_notebook(name)), None)]
         for mutant in assignment.MUTANTS:

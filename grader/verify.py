@@ -264,6 +264,11 @@ def _failed(check, message, diagnosis):
     return Result(check.name, check.grade_id, check.points, False, message=message, diagnosis=diagnosis)
 
 
+def total_points(assignment):
+    """The most a submission can score: the points of all the assignment's checks."""
+    return float(sum(check.points for check in assignment.CHECKS))
+
+
 def explain_skipped_name(result, skipped):
     """Point a ``NameError`` at the top-level statement the grader did not run, if that is the cause."""
     match = re.search(r"NameError: name '(\w+)' is not defined", result.message)
@@ -281,7 +286,7 @@ def explain_skipped_name(result, skipped):
 def grade_notebook(path, assignment, solution_path, rng, student, slot=0, limits=sandbox.Limits()):
     """Grade the notebook at ``path`` for ``assignment`` (a module of ``grader.assignments``)."""
     started = time.monotonic()
-    max_score = float(sum(check.points for check in assignment.CHECKS))
+    max_score = total_points(assignment)
     try:
         definitions = load_definitions(path)
     except Ungradable as error:

@@ -1,7 +1,9 @@
 """What the grader keeps from a notebook, and how it explains a name it did not keep."""
 import copy
 
-from grader.notebook import extract_definitions
+import pytest
+
+from grader.notebook import Ungradable, extract_definitions, read_code_cells
 from tests.conftest import with_cell
 
 
@@ -49,3 +51,13 @@ def test_a_helper_constant_computed_at_top_level_costs_marks_with_a_diagnosis_th
 def test_a_lambda_helper_is_graded_like_a_def(solution_notebook, grade):
     verdict = grade(with_cell(solution_notebook, "sigmoid = lambda z: 1.0 / (1.0 + np.exp(-z))\n"))
     assert verdict.score == verdict.max_score == 13
+
+
+def test_input_nested_too_deeply_is_reported_not_crashed_on(tmp_path):
+    path = tmp_path / "deep.ipynb"
+    path.write_text("[" * 100000 + "]" * 100000)
+    with pytest.raises(Ungradable, match="nests JSON too deeply"):
+        read_code_cells(path)
+    definitions = extract_definitions(["x = " + "-" * 1000000 + "1\n", "def f():\n    return 1\n"])
+    assert definitions.problems == ["code cell 1 nests too deeply to be read; its definitions were skipped"]
+    assert [cell["index"] for cell in definitions.cells] == [2]
