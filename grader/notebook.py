@@ -106,8 +106,12 @@ def _assigned_names(statement):
         return [statement.name]
     if isinstance(statement, (ast.Import, ast.ImportFrom)):
         return [(alias.asname or alias.name).split(".")[0] for alias in statement.names]
-    targets = {ast.Assign: lambda s: s.targets, ast.AnnAssign: lambda s: [s.target],
-               ast.AugAssign: lambda s: [s.target]}.get(type(statement), lambda s: [])(statement)
+    if isinstance(statement, ast.Assign):
+        targets = statement.targets
+    elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+        targets = [statement.target]
+    else:
+        targets = []
     return [node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)]
 
 
