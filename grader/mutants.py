@@ -10,6 +10,7 @@ makes, written once. It serves twice:
   reads that mutant's diagnosis.
 """
 import copy
+import functools
 import json
 from dataclasses import dataclass
 
@@ -58,6 +59,21 @@ def load_functions(notebook):
     for cell in extract_definitions(sources).cells:
         exec(compile(cell["code"], "<solution cell %d>" % cell["index"], "exec"), namespace)
     return namespace
+
+
+@functools.lru_cache(maxsize=None)
+def mutant_functions(solution_path, mutant):
+    """``load_functions`` of the solution at ``solution_path`` with ``mutant`` written in.
+
+    Loaded once per process and shared by every submission that needs it (a class run grades many
+    against the same solution); the solution must not change while the process runs.
+    """
+    return load_functions(mutate_notebook(_solution(solution_path), mutant))
+
+
+@functools.lru_cache(maxsize=None)
+def _solution(path):
+    return read_notebook(path)
 
 
 def read_notebook(path):

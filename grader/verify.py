@@ -20,7 +20,7 @@ import numpy as np
 
 from grader import harness, sandbox
 from grader.checks import Foreign, Outcome, Result, compare, compare_shape, follow
-from grader.mutants import load_functions, mutate_notebook, read_notebook
+from grader.mutants import mutant_functions
 from grader.notebook import Ungradable, load_definitions
 
 ARRAY_DTYPES = {"float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"}
@@ -169,19 +169,17 @@ def run_cases(cells, cases, slot=0, limits=sandbox.Limits()):
 class Diagnoser:
     """Explains wrong results with the mutant whose output matches (computed here, from solutions/)."""
 
-    def __init__(self, assignment, solution_notebook):
+    def __init__(self, assignment, solution_path):
         self.assignment = assignment
-        self.solution = solution_notebook
-        self._functions = {}
-        self._outcomes = {}
+        self.solution_path = solution_path
+        self._outcomes = {}  # per submission: case ids repeat across students with other inputs
 
     def _mutant_outcome(self, mutant, case):
         key = (mutant.id, case.id)
         if key not in self._outcomes:
-            if mutant.id not in self._functions:
-                self._functions[mutant.id] = load_functions(mutate_notebook(self.solution, mutant))
+            functions = mutant_functions(self.solution_path, mutant)
             try:
-                value = self._functions[mutant.id][case.function](*_copy(case.args))
+                value = functions[case.function](*_copy(case.args))
                 self._outcomes[key] = Outcome(True, value=value)
             except Exception as error:  # noqa: BLE001 - the mutant's own failure is what we compare
                 self._outcomes[key] = Outcome(False, error=harness.describe_error(error)[0])
@@ -294,7 +292,7 @@ def grade_notebook(path, assignment, solution_path, rng, student, slot=0, limits
                        seconds=time.monotonic() - started)
     cases = assignment.make_cases(rng)
     outcomes, notes = run_cases(definitions.cells, cases, slot=slot, limits=limits)
-    diagnoser = Diagnoser(assignment, read_notebook(solution_path))
+    diagnoser = Diagnoser(assignment, solution_path)
     expected = reference_outputs(cases, assignment.reference)
     results = [explain_skipped_name(judge(check, cases, outcomes, diagnoser, expected), definitions.skipped)
                for check in assignment.CHECKS]
