@@ -4,6 +4,7 @@ Each verdict is written (atomically) to ``DIR/autograded/<student>/<assignment>/
 into the gradebook as soon as it is known, so an interrupted run loses nothing: the next run skips
 submissions whose verdict was made from the same notebook by the same grader (``--force`` regrades).
 """
+import csv
 import hashlib
 import os
 import queue
@@ -139,8 +140,6 @@ def read_verdict(klass, student, assignment):
 
 def export(root, destination):
     """Write one CSV row per student and assignment: scores from the gradebook, reasons from verdicts."""
-    import csv
-
     klass = course.Course(root)
     if not (klass.root / "gradebook.db").is_file():
         raise FileNotFoundError("%s has no gradebook.db: run autograde first" % klass.root)

@@ -4,7 +4,7 @@ It is copied into the sandbox on its own and started as ``python -I harness.py J
 it imports nothing but the standard library and NumPy, and nothing from the rest of ``grader``.
 
 The job (JSON) holds the student's definitions, as code cells that the trusted parent already
-stripped of everything but imports, ``def``/``class`` statements and call-free assignments, and
+stripped of everything but imports, ``def``/``class`` statements and constant assignments, and
 a list of calls ``{"id", "function", "args"}``. The harness runs the definitions, then each call,
 and writes one JSON line per event to the result file descriptor:
 
@@ -14,7 +14,7 @@ and writes one JSON line per event to the result file descriptor:
     {"event": "raised", "id": ..., "error": "ValueError: ...", "line": "<cell 3>, line 7"}
 
 Nothing here is trusted by the parent: the student's code shares this process and can forge any
-line. The parent therefore treats every line as untrusted data (see ``grader.runner``), and only
+line. The parent therefore treats every line as untrusted data (see ``grader.verify``), and only
 values equal to the reference on inputs the student never saw earn points.
 
 The same module also holds the value codec, so both sides speak one format: plain JSON, never
