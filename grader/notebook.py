@@ -15,15 +15,12 @@ from dataclasses import dataclass, field
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-MAX_NOTEBOOK_BYTES = 20 << 20
+from grader.submission import Ungradable
+
 # CPython 3.11 before 3.11.8 can fail with "AST constructor recursion depth mismatch" when
 # threads parse at the same time (CPython gh-106905); grading threads take turns here.
 _PARSING = threading.Lock()
 KEPT_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-
-class Ungradable(Exception):
-    """The submission cannot be graded at all; the message says why, for the student and the CSV."""
 
 
 @dataclass
@@ -34,21 +31,14 @@ class Definitions:
     skipped: dict = field(default_factory=dict)  # {name: cell index} set only by dropped statements
 
 
-def read_code_cells(path):
-    """The sources of the code cells of the notebook at ``path``, in order.
+def read_code_cells(data):
+    """The sources of the code cells of a notebook, given as the bytes of its file, in order.
 
-    Raises :class:`Ungradable` for a missing file, a file that is not JSON, JSON that is not a
-    notebook, or a notebook without code cells.
+    Raises :class:`Ungradable` for bytes that are not JSON, JSON that is not a notebook, or a
+    notebook without code cells.
     """
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise Ungradable("no submission: %s is missing" % path.name) from None
-    if size > MAX_NOTEBOOK_BYTES:
-        raise Ungradable("the notebook is %d MB, larger than the %d MB limit"
-                         % (size >> 20, MAX_NOTEBOOK_BYTES >> 20))
-    try:
-        document = json.loads(path.read_bytes())
+        document = json.loads(data)
     except (ValueError, UnicodeDecodeError) as error:
         raise Ungradable("the file is not valid JSON (%s): it is not a saved notebook" % error) from None
     except RecursionError:
@@ -148,6 +138,6 @@ def _walk_outside_lambdas(node):
                     if not (isinstance(node, ast.Lambda) and child is node.body))
 
 
-def load_definitions(path):
+def load_definitions(data):
     """``read_code_cells`` then ``extract_definitions``: what the sandbox will run."""
-    return extract_definitions(read_code_cells(path))
+    return extract_definitions(read_code_cells(data))

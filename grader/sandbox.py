@@ -38,7 +38,8 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits for one sandboxed run."""
+    """Resource limits for one sandboxed run, and the budget of a whole submission."""
+    submission_seconds: float = 60.0   # wall time for everything one submission costs, all runs together
     wall_seconds: float = 60.0
     cpu_seconds: int = 30
     seconds_per_call: float = 5.0

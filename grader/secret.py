@@ -1,9 +1,11 @@
 """The per-course secret that seeds the hidden cases, and the generators drawn from it.
 
 The repository is public, so no seed lives in it: the secret is created under the course root on
-first use (``DIR/.grader/secret``, readable by its owner only) and never enters a sandbox. Each
-student's cases come from HMAC(secret, assignment/student), so one leaked set of inputs tells no
-one else anything.
+first use (``DIR/.grader/secret``, readable by its owner only) and never enters a sandbox. A
+submission's cases come from HMAC(secret, assignment/student/SHA-256 of the notebook's bytes):
+one leaked set of inputs tells no one else anything, and a student who learns something about
+their inputs cannot use it, because any change to the notebook draws new inputs. The same bytes
+always draw the same inputs, so a regrade or a resumed run gives the same scores.
 """
 import hashlib
 import hmac
@@ -38,7 +40,8 @@ def one_time_secret():
     return secrets.token_bytes(SECRET_BYTES)
 
 
-def case_generator(secret, assignment, student):
-    """The random generator of one student's secret cases for one assignment."""
-    digest = hmac.new(secret, ("%s/%s" % (assignment, student)).encode(), hashlib.sha256).digest()
+def case_generator(secret, assignment, student, notebook):
+    """The random generator of the secret cases of one submission (``notebook``: its bytes)."""
+    message = "%s/%s/%s" % (assignment, student, hashlib.sha256(notebook).hexdigest())
+    digest = hmac.new(secret, message.encode(), hashlib.sha256).digest()
     return np.random.default_rng(int.from_bytes(digest[:16], "big"))

@@ -14,17 +14,17 @@ import json
 import math
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from grader import harness, sandbox
-from grader.checks import Foreign, Outcome, Result, compare, compare_shape, follow
+from grader import harness, sandbox, secret
+from grader.checks import Outcome, Result, compare, compare_shape, follow
 from grader.mutants import mutant_functions
-from grader.notebook import Ungradable, load_definitions
+from grader.notebook import load_definitions
+from grader.results import parse_events
+from grader.submission import Ungradable, read_submission
 
-ARRAY_DTYPES = {"float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"}
-FLOAT_TYPES = {"float": float, "float64": np.float64, "float32": np.float32, "float16": np.float16}
 MAX_SANDBOX_RUNS = 8
 
 
@@ -56,88 +56,22 @@ class Verdict:
         return totals
 
 
-class Garbled(ValueError):
-    """A line from the sandbox that is not a well-formed encoded value."""
-
-
-def parse_value(data, depth=0):
-    """Decode one value from the sandbox, trusting nothing about it (see ``harness.encode``)."""
-    if depth > harness.MAX_DEPTH + 1 or not isinstance(data, dict):
-        raise Garbled("not an encoded value")
-    tag = data.get("t")
-    if tag == "ndarray":
-        dtype, shape, values = data.get("dtype"), data.get("shape"), data.get("data")
-        if (dtype not in ARRAY_DTYPES or not isinstance(shape, list) or not isinstance(values, list)
-                or not all(type(size) is int and size >= 0 for size in shape)
-                or math.prod(shape) != len(values) or len(values) > harness.MAX_ARRAY_SIZE
-                or not all(type(item) in (int, float, bool) for item in values)):
-            raise Garbled("malformed array")
-        return np.array(values, dtype=dtype).reshape(shape)
-    if tag == "float" and type(data.get("value")) in (int, float):
-        kind = FLOAT_TYPES.get(data.get("type"))
-        return kind(data["value"]) if kind else Foreign("a float of an unknown type")
-    if tag == "int" and type(data.get("value")) is int:
-        return data["value"]
-    if tag == "bool" and type(data.get("value")) is bool:
-        return data["value"]
-    if tag == "none":
-        return None
-    if tag == "str" and isinstance(data.get("value"), str):
-        return data["value"]
-    if tag == "dict" and isinstance(data.get("items"), dict):
-        return {str(key): parse_value(item, depth + 1) for key, item in data["items"].items()}
-    if tag in ("tuple", "list") and isinstance(data.get("items"), list):
-        items = [parse_value(item, depth + 1) for item in data["items"]]
-        return tuple(items) if tag == "tuple" else items
-    if tag == "other":
-        return Foreign(str(data.get("type", "an unknown object"))[:80])
-    raise Garbled("unknown value tag")
-
-
-def parse_events(lines, case_ids):
-    """``(loaded, load_errors, started_ids, outcomes)`` from the child's lines; garbage is skipped."""
-    loaded, load_errors, started, outcomes = False, [], [], {}
-    for line in lines:
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(event, dict):
-            continue
-        kind, case_id = event.get("event"), event.get("id")
-        if kind == "loaded" and not loaded:
-            loaded = True
-            load_errors = [str(error)[:400] for error in event.get("errors", [])
-                           if isinstance(error, str)][:20]
-        elif case_id not in case_ids or case_id in outcomes:
-            continue
-        elif kind == "started" and case_id not in started:
-            started.append(case_id)
-        elif kind == "returned":
-            try:
-                outcomes[case_id] = Outcome(True, value=parse_value(event.get("value")))
-            except (Garbled, ValueError, TypeError, RecursionError):
-                outcomes[case_id] = Outcome(False, error="the returned value could not be read back")
-        elif kind == "raised":
-            outcomes[case_id] = Outcome(False, error=str(event.get("error", ""))[:400],
-                                        line=str(event.get("line", ""))[:80])
-    return loaded, load_errors, started, outcomes
-
-
-def run_cases(cells, cases, slot=0, limits=sandbox.Limits()):
+def run_cases(cells, cases, deadline, slot=0, limits=sandbox.Limits()):
     """Call the student's functions on every case, in as few sandboxes as crashes allow.
 
-    Returns ``(outcomes by case id, notes)``.
+    Every run together must end by ``deadline`` (a ``time.monotonic()`` value): each run gets only
+    what is left of the submission's budget. Returns ``(outcomes by case id, notes)``.
     """
     outcomes, notes = {}, []
     pending = list(cases)
     for _ in range(MAX_SANDBOX_RUNS):
-        if not pending:
+        left = deadline - time.monotonic()
+        if not pending or left < 1.0:
             break
         job = {"cells": cells, "calls": [{"id": case.id, "function": case.function,
                                           "args": [harness.encode(arg) for arg in case.args]}
                                          for case in pending]}
-        run = sandbox.run_job(job, slot=slot, limits=limits)
+        run = sandbox.run_job(job, slot=slot, limits=replace(limits, wall_seconds=min(limits.wall_seconds, left)))
         loaded, load_errors, started, found = parse_events(run.result_lines, {case.id for case in pending})
         outcomes.update(found)
         notes.extend(error for error in load_errors if error not in notes)
@@ -145,6 +79,7 @@ def run_cases(cells, cases, slot=0, limits=sandbox.Limits()):
             reason = run.stopped_because or "it stopped"
             for case in pending:
                 outcomes[case.id] = Outcome(False, error="your definitions could not be loaded: " + reason)
+            pending = []
             break
         unfinished = [case.id for case in pending if case.id in started and case.id not in outcomes]
         if unfinished:
@@ -161,8 +96,12 @@ def run_cases(cells, cases, slot=0, limits=sandbox.Limits()):
             for case in pending:
                 outcomes[case.id] = Outcome(False, error="not run: " + reason)
             pending = []
+    if time.monotonic() > deadline - 1.0:
+        reason = "the submission used up its %g s of grading time" % limits.submission_seconds
+    else:
+        reason = "the submission crashed too many times"
     for case in pending:
-        outcomes[case.id] = Outcome(False, error="not run: the submission crashed too many times")
+        outcomes[case.id] = Outcome(False, error="not run: " + reason)
     return outcomes, notes
 
 
@@ -281,17 +220,23 @@ def explain_skipped_name(result, skipped):
     return result
 
 
-def grade_notebook(path, assignment, solution_path, rng, student, slot=0, limits=sandbox.Limits()):
-    """Grade the notebook at ``path`` for ``assignment`` (a module of ``grader.assignments``)."""
+def grade_notebook(path, assignment, solution_path, key, student, slot=0, limits=sandbox.Limits()):
+    """Grade the notebook at ``path`` for ``assignment`` (a module of ``grader.assignments``).
+
+    ``key`` is the course secret: the secret cases are drawn from it, the student and the bytes
+    of the notebook (see ``grader.secret``).
+    """
     started = time.monotonic()
     max_score = total_points(assignment)
     try:
-        definitions = load_definitions(path)
+        data = read_submission(path)
+        definitions = load_definitions(data)
     except Ungradable as error:
         return Verdict(student, assignment.NAME, "ungradable", 0.0, max_score, reason=str(error),
                        seconds=time.monotonic() - started)
-    cases = assignment.make_cases(rng)
-    outcomes, notes = run_cases(definitions.cells, cases, slot=slot, limits=limits)
+    cases = assignment.make_cases(secret.case_generator(key, assignment.NAME, student, data))
+    deadline = started + limits.submission_seconds
+    outcomes, notes = run_cases(definitions.cells, cases, deadline, slot=slot, limits=limits)
     diagnoser = Diagnoser(assignment, solution_path)
     expected = reference_outputs(cases, assignment.reference)
     results = [explain_skipped_name(judge(check, cases, outcomes, diagnoser, expected), definitions.skipped)

@@ -22,7 +22,7 @@ def partial_score(solution_notebook, blank_notebook, tmp_path_factory, a3):
     path = tmp_path_factory.mktemp("partial") / (A3 + ".ipynb")
     path.write_text(json.dumps(without_function(solution_notebook, blank_notebook, PARTIAL_FUNCTION)))
     verdict = grade_notebook(path, a3, course.solution_notebook(A3),
-                             secret.case_generator(secret.one_time_secret(), A3, "p"), "p")
+                             secret.one_time_secret(), "p")
     assert 0 < verdict.score < verdict.max_score
     return verdict.score
 

@@ -2,7 +2,7 @@
 import json
 
 from grader import course, sandbox
-from grader.verify import parse_events
+from grader.results import parse_events
 
 PROBE = '''
 import os, socket, json
