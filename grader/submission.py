@@ -10,8 +10,12 @@ class Ungradable(Exception):
     """The submission cannot be graded at all; the message says why, for the student and the CSV."""
 
 
-def read_submission(path):
-    """The bytes of the submitted notebook at ``path`` (at most ``MAX_NOTEBOOK_BYTES``)."""
+def read_submission(path, trusted_root=None):
+    """The bytes of the submitted notebook at ``path`` (at most ``MAX_NOTEBOOK_BYTES``).
+
+    ``trusted_root``, when given, is a folder above ``path`` whose own path is the instructor's;
+    every part of ``path`` below it is the student's.
+    """
     try:
         size = path.stat().st_size
     except FileNotFoundError:

@@ -220,16 +220,18 @@ def explain_skipped_name(result, skipped):
     return result
 
 
-def grade_notebook(path, assignment, solution_path, key, student, slot=0, limits=sandbox.Limits()):
+def grade_notebook(path, assignment, solution_path, key, student, slot=0, limits=sandbox.Limits(),
+                   trusted_root=None):
     """Grade the notebook at ``path`` for ``assignment`` (a module of ``grader.assignments``).
 
     ``key`` is the course secret: the secret cases are drawn from it, the student and the bytes
-    of the notebook (see ``grader.secret``).
+    of the notebook (see ``grader.secret``). Below ``trusted_root`` (a course's ``submitted/``
+    folder) every part of ``path`` is untrusted (see ``grader.submission``).
     """
     started = time.monotonic()
     max_score = total_points(assignment)
     try:
-        data = read_submission(path)
+        data = read_submission(path, trusted_root)
         definitions = load_definitions(data)
     except Ungradable as error:
         return Verdict(student, assignment.NAME, "ungradable", 0.0, max_score, reason=str(error),
