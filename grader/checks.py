@@ -9,10 +9,16 @@ mismatch becomes the check's message, and the message names the likely bug:
 2. otherwise a generic hint from the mismatch itself (a shape that is the transpose of the expected
    one, a missing ``keepdims``, values off by a constant factor such as m, NaNs, ...).
 
+A message never contains a value computed on the secret inputs, the reference's or the student's:
+a student who could read the reference's values could copy them into the next submission. It may
+name types, dtypes, shapes, keys, which entries differ, a sign or a constant factor. Numbers that
+the student's own code put into an error message are masked too (see :func:`mask_values`).
+
 Everything here runs in the trusted parent on data decoded from the sandbox; the student's objects
 never reach it.
 """
 import math
+import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -129,7 +135,7 @@ def _compare_float(expected, received, label):
     if not math.isfinite(received):
         return "%s is %r; expected a finite number (a log of 0, or of a negative number?)" % (label, received)
     if not math.isclose(received, expected, rel_tol=RTOL, abs_tol=ATOL):
-        return "%s is %.6g; expected %.6g%s" % (label, received, expected, _ratio_hint(expected, received))
+        return "%s is not the correct value%s" % (label, _ratio_hint(expected, received))
     return None
 
 
@@ -146,10 +152,11 @@ def _compare_array(expected, received, label, values=True):
         return None
     if not np.all(np.isfinite(received)):
         return "%s contains NaN or infinity; expected finite values" % label
-    if not np.allclose(received, expected, rtol=RTOL, atol=ATOL):
-        error = float(np.max(np.abs(received - expected)))
-        return "%s has the right shape but wrong values (largest difference %.3g)%s" % (
-            label, error, _ratio_hint(expected, received))
+    wrong = ~np.isclose(received, expected, rtol=RTOL, atol=ATOL)
+    if wrong.any():
+        first = [int(index) for index in np.argwhere(wrong)[0]]
+        return "%s has the right shape but wrong values in %d of %d entries (the first at %s)%s" % (
+            label, int(wrong.sum()), wrong.size, first, _ratio_hint(expected, received))
     return None
 
 
@@ -185,9 +192,36 @@ def _ratio_hint(expected, received):
     if math.isclose(ratio, -1.0, rel_tol=1e-6):
         return ": it has the wrong sign"
     whole = abs(ratio) >= 2 and math.isclose(ratio, round(ratio), rel_tol=1e-6)
-    if mask.sum() >= 2 or whole:
-        return ": it is off by a constant factor of %.4g" % ratio
+    if whole:
+        return ": it is off by a constant factor of %d" % round(ratio)
+    if mask.sum() >= 2:
+        return ": it is off by a constant factor of about %.2g" % ratio
     return ""
+
+
+DECIMAL = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][-+]?\d+)?")
+MAX_MESSAGE_CHARS = 600
+
+
+def mask_values(text):
+    """``text`` with every decimal number of 3 or more significant digits replaced by "…".
+
+    For text that the student's code wrote (an exception's message): it may quote values computed
+    on the secret inputs, and verdicts never show those. Shapes, counts and indices are integers
+    and stay.
+    """
+    return DECIMAL.sub(lambda match: "…" if _significant_digits(match.group()) >= 3 else match.group(), text)
+
+
+def _significant_digits(number):
+    mantissa = re.split("[eE]", number)[0].lstrip("+-")
+    digits = mantissa.replace(".", "").lstrip("0")
+    return len(digits) if "." in mantissa else len(digits.rstrip("0"))
+
+
+def bounded(text, limit=MAX_MESSAGE_CHARS):
+    """``text`` cut to ``limit`` characters, with an ellipsis when it was longer."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def follow(value, path):

@@ -9,17 +9,30 @@ level (patching, input transformers, ``sys.exit()``) runs at all. What is kept s
 inside the sandbox.
 """
 import ast
+import contextlib
 import json
+import multiprocessing
+import re
+import resource
+import signal
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from IPython.core.inputtransformer2 import TransformerManager
 
 from grader.submission import Ungradable
 
 # CPython 3.11 before 3.11.8 can fail with "AST constructor recursion depth mismatch" when
-# threads parse at the same time (CPython gh-106905); grading threads take turns here.
+# threads parse at the same time (CPython gh-106905). Submissions are read in processes of their
+# own (see load_definitions); threads that parse trusted notebooks in-process take turns here.
 _PARSING = threading.Lock()
+READ_SECONDS = 20.0
+READ_SECONDS_PER_CELL = 5.0
+READ_MEMORY_BYTES = 2 << 30
+MAX_REPLY_BYTES = 256 << 20
+_READERS = multiprocessing.get_context("forkserver")
+_READERS.set_forkserver_preload([__name__])
+PYTHON_LINE_END = re.compile(r"\r\n|\r|\n")
 KEPT_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -61,15 +74,23 @@ def source_text(cell):
     return source if isinstance(source, str) else None
 
 
-def extract_definitions(sources):
-    """Keep imports, definitions and call-free assignments of each cell (see module docstring)."""
-    transformer = TransformerManager()
+def extract_definitions(sources, seconds_per_cell=None):
+    """Keep imports, definitions and call-free assignments of each cell (see module docstring).
+
+    ``seconds_per_cell`` (only in a process of its own: it uses SIGALRM) skips a cell that takes
+    longer to read, with a note, and goes on with the next.
+    """
     cells, problems, skipped = [], [], {}
     for index, source in enumerate(sources, start=1):
         try:
-            with _PARSING:
-                code = transformer.transform_cell(source)
-                tree = ast.parse(code)
+            with _PARSING, _time_limit(seconds_per_cell):
+                code, tree = _parse_cell(source)
+                kept = [statement for statement in tree.body if _is_definition(statement)]
+                kept_code = _kept_code(code, kept) if kept else ""
+        except CellTooSlow:
+            problems.append("code cell %d took longer than %g s to read (thousands of %%magic or !shell "
+                            "lines?); its definitions were skipped" % (index, seconds_per_cell))
+            continue
         except (SyntaxError, ValueError) as error:
             problems.append("code cell %d has a syntax error (%s); its definitions were skipped"
                             % (index, getattr(error, "msg", error)))
@@ -77,9 +98,8 @@ def extract_definitions(sources):
         except (RecursionError, MemoryError):
             problems.append("code cell %d nests too deeply to be read; its definitions were skipped" % index)
             continue
-        kept = [statement for statement in tree.body if _is_definition(statement)]
         if kept:
-            cells.append({"index": index, "code": _keep_lines(code, kept)})
+            cells.append({"index": index, "code": kept_code})
         for statement in tree.body:
             names = _assigned_names(statement)
             if statement in kept:
@@ -88,6 +108,78 @@ def extract_definitions(sources):
             else:
                 skipped.update(dict.fromkeys(names, index))
     return Definitions(cells=cells, problems=problems, skipped=skipped)
+
+
+class CellTooSlow(Exception):
+    """Reading one cell ran past its time."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds):
+    """Raise :class:`CellTooSlow` in the block after ``seconds`` (None: no limit)."""
+    if seconds is None:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise CellTooSlow()
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _parse_cell(source):
+    """``(code, tree)``: the cell as Python reads it or, if it is not Python, as IPython would run it.
+
+    IPython's input transformers only rewrite what is not valid Python (``%magic``, ``!shell``,
+    prompts, an indented first line), so a cell that parses is kept exactly as written.
+    """
+    try:
+        return source, ast.parse(source)
+    except SyntaxError:
+        code = TransformerManager().transform_cell(source)
+        return code, ast.parse(code)
+
+
+def python_lines(code):
+    """The lines of ``code`` as Python numbers them: only \\n, \\r\\n and \\r end a line.
+
+    ``str.splitlines`` also breaks at form feeds, U+2028 and other characters that Python treats
+    as ordinary characters, so it must not be used on source code.
+    """
+    return PYTHON_LINE_END.split(code)
+
+
+def _kept_code(code, statements):
+    """The text of exactly ``statements``, each on its own lines of ``code``, everything else blank.
+
+    Line numbers stay those of the cell, so errors point at the student's lines. A statement that
+    shares a line with a dropped one (``import os; os.system(...)``) keeps only its own text. The
+    result is parsed again and must hold exactly the kept statements, or the cell is refused.
+    """
+    source_lines = python_lines(code)
+    lines = [""] * len(source_lines)
+    for statement in statements:
+        first = min([statement.lineno] + [node.lineno for node in getattr(statement, "decorator_list", [])])
+        for number, line in enumerate(_statement_lines(source_lines, statement, first), start=first):
+            lines[number - 1] = line if not lines[number - 1] else lines[number - 1] + "; " + line
+    kept = "\n".join(lines) + "\n"
+    if [ast.dump(node) for node in ast.parse(kept).body] != [ast.dump(node) for node in statements]:
+        raise ValueError("its definitions could not be separated from the code around them")
+    return kept
+
+
+def _statement_lines(source_lines, statement, first):
+    """The lines ``first``..``end_lineno`` cut to the statement (ast columns count UTF-8 bytes)."""
+    start = statement.col_offset if first == statement.lineno else 0
+    lines = [line.encode() for line in source_lines[first - 1:statement.end_lineno]]
+    lines[-1] = lines[-1][:statement.end_col_offset]
+    lines[0] = lines[0][start:]
+    return [line.decode() for line in lines]
 
 
 def _assigned_names(statement):
@@ -103,17 +195,6 @@ def _assigned_names(statement):
     else:
         targets = []
     return [node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)]
-
-
-def _keep_lines(code, statements):
-    """The cell's text with every line outside ``statements`` blanked, so line numbers still match."""
-    lines = code.splitlines()
-    kept = [""] * len(lines)
-    for statement in statements:
-        first = min([statement.lineno] + [node.lineno for node in getattr(statement, "decorator_list", [])])
-        for number in range(first, statement.end_lineno + 1):
-            kept[number - 1] = lines[number - 1]
-    return "\n".join(kept) + "\n"
 
 
 def _is_definition(statement):
@@ -138,6 +219,41 @@ def _walk_outside_lambdas(node):
                     if not (isinstance(node, ast.Lambda) and child is node.body))
 
 
-def load_definitions(data):
-    """``read_code_cells`` then ``extract_definitions``: what the sandbox will run."""
-    return extract_definitions(read_code_cells(data))
+def load_definitions(data, seconds=READ_SECONDS):
+    """``read_code_cells`` then ``extract_definitions`` of a submission's bytes: what the sandbox will run.
+
+    The reading happens in a child process, forked from a server that has this module loaded
+    already (a few milliseconds), with a memory limit, and is killed after ``seconds``: reading
+    costs the trusted parent nothing but waiting, and a notebook built to be slow to read (deep
+    nesting, thousands of ``%magic`` lines) ends as ungradable instead of stalling the class.
+    """
+    receiver, sender = _READERS.Pipe(duplex=False)
+    reader = _READERS.Process(target=_read_in_child, args=(data, sender), daemon=True)
+    reader.start()
+    sender.close()
+    try:
+        if not receiver.poll(max(seconds, 0.0)):
+            raise Ungradable("reading the notebook took longer than %.3g s, so it was not graded (is it "
+                             "enormous, or full of %%magic lines?)" % seconds)
+        reply = json.loads(receiver.recv_bytes(MAX_REPLY_BYTES))
+    except (EOFError, OSError):
+        raise Ungradable("the notebook could not be read: the reader ran out of memory or crashed") from None
+    finally:
+        reader.kill()
+        reader.join()
+        receiver.close()
+    if "ungradable" in reply:
+        raise Ungradable(reply["ungradable"])
+    return Definitions(**reply)
+
+
+def _read_in_child(data, sender):
+    """In the reading process: limit its memory, read, send the definitions back as JSON."""
+    resource.setrlimit(resource.RLIMIT_AS, (READ_MEMORY_BYTES, READ_MEMORY_BYTES))
+    try:
+        reply = asdict(extract_definitions(read_code_cells(data), seconds_per_cell=READ_SECONDS_PER_CELL))
+    except Ungradable as error:
+        reply = {"ungradable": str(error)}
+    except MemoryError:
+        reply = {"ungradable": "the notebook is too large to be read"}
+    sender.send_bytes(json.dumps(reply).encode())

@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from grader import harness, sandbox, secret
-from grader.checks import Outcome, Result, compare, compare_shape, follow
+from grader.checks import Outcome, Result, bounded, compare, compare_shape, follow, mask_values
 from grader.mutants import mutant_functions
-from grader.notebook import load_definitions
+from grader.notebook import READ_SECONDS, load_definitions
 from grader.results import parse_events
 from grader.submission import Ungradable, read_submission
 
@@ -198,7 +198,9 @@ def judge(check, cases, outcomes, diagnoser, expected_by_case):
 
 
 def _failed(check, message, diagnosis):
-    return Result(check.name, check.grade_id, check.points, False, message=message, diagnosis=diagnosis)
+    """A failed check; its message passes the one gate that keeps values off every verdict."""
+    return Result(check.name, check.grade_id, check.points, False, message=bounded(mask_values(message)),
+                  diagnosis=diagnosis)
 
 
 def total_points(assignment):
@@ -232,7 +234,7 @@ def grade_notebook(path, assignment, solution_path, key, student, slot=0, limits
     max_score = total_points(assignment)
     try:
         data = read_submission(path, trusted_root)
-        definitions = load_definitions(data)
+        definitions = load_definitions(data, seconds=min(READ_SECONDS, limits.submission_seconds))
     except Ungradable as error:
         return Verdict(student, assignment.NAME, "ungradable", 0.0, max_score, reason=str(error),
                        seconds=time.monotonic() - started)
@@ -245,5 +247,6 @@ def grade_notebook(path, assignment, solution_path, key, student, slot=0, limits
                for check in assignment.CHECKS]
     score = float(sum(result.score for result in results))
     return Verdict(student, assignment.NAME, "graded", score, max_score,
-                   problems=definitions.problems + ["error while defining: " + note for note in notes],
+                   problems=definitions.problems + [bounded("error while defining: " + mask_values(note))
+                                                    for note in notes],
                    checks=[asdict(result) for result in results], seconds=time.monotonic() - started)

@@ -80,8 +80,8 @@ def judge_random_weights(cases, outcomes):
         return "two different seeds gave the same weights: use the seed argument"
     for name, weight in zip(("W1", "W2"), large):
         if not 0.85 < weight.std() < 1.15 or abs(weight.mean()) > 0.15:
-            return ("%s of a network with 40 inputs, 50 hidden and 30 output units has mean %.3g and "
-                    "standard deviation %.3g; standard normal weights have mean 0 and standard "
+            return ("%s of a network with 40 inputs, 50 hidden and 30 output units has mean %.2g and "
+                    "standard deviation %.2g; standard normal weights have mean 0 and standard "
                     "deviation 1 (no scaling)" % (name, weight.mean(), weight.std()))
     if len(np.unique(large[0], axis=0)) < large[0].shape[0]:
         return "some rows of W1 are equal: hidden units that start equal stay equal (symmetry)"
