@@ -167,6 +167,8 @@ def _kept_code(code, statements):
         first = min([statement.lineno] + [node.lineno for node in getattr(statement, "decorator_list", [])])
         for number, line in enumerate(_statement_lines(source_lines, statement, first), start=first):
             lines[number - 1] = line if not lines[number - 1] else lines[number - 1] + "; " + line
+    if lines and not lines[-1]:
+        lines.pop()  # the "line" after the cell's final line end
     kept = "\n".join(lines) + "\n"
     if [ast.dump(node) for node in ast.parse(kept).body] != [ast.dump(node) for node in statements]:
         raise ValueError("its definitions could not be separated from the code around them")

@@ -1,4 +1,5 @@
 """What the grader keeps from a notebook, and how it explains a name it did not keep."""
+import ast
 import copy
 
 import pytest
@@ -60,3 +61,40 @@ def test_input_nested_too_deeply_is_reported_not_crashed_on(tmp_path):
     definitions = extract_definitions(["x = " + "-" * 1000000 + "1\n", "def f():\n    return 1\n"])
     assert definitions.problems == ["code cell 1 nests too deeply to be read; its definitions were skipped"]
     assert [cell["index"] for cell in definitions.cells] == [2]
+
+
+# Characters that str.splitlines() treats as line ends and Python does not.
+NOT_LINE_ENDS = ["\f", "\v", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+
+
+@pytest.mark.parametrize("character", NOT_LINE_ENDS, ids=[hex(ord(c)) for c in NOT_LINE_ENDS])
+def test_only_python_line_ends_count_so_a_dropped_statement_never_runs(character):
+    cell = "x = 1  # a%sb\nwhile True: pass\nimport numpy as np\n" % character
+    definitions = extract_definitions([cell])
+    kept = definitions.cells[0]["code"]
+    assert "while" not in kept
+    assert [type(node).__name__ for node in ast.parse(kept).body] == ["Assign", "Import"]
+    assert kept.split("\n")[2] == "import numpy as np", "line numbers stay those of the cell"
+
+
+def test_a_statement_sharing_a_line_with_a_dropped_one_keeps_only_its_own_text():
+    cell = "import os; os.system('touch /tmp/x')\nLIMIT = 3; print(LIMIT); import sys\n"
+    kept = extract_definitions([cell]).cells[0]["code"]
+    assert kept == "import os\nLIMIT = 3; import sys\n"
+
+
+def _with_character_in_every_solution_cell(solution_notebook, character):
+    changed = copy.deepcopy(solution_notebook)
+    for cell in changed["cells"]:
+        if cell["cell_type"] == "code" and "### BEGIN SOLUTION" in "".join(cell["source"]):
+            cell["source"] = ("# page break below, and a pasted%scharacter\n\f\n" % character
+                              + "".join(cell["source"]))
+    return changed
+
+
+@pytest.mark.parametrize("character", NOT_LINE_ENDS, ids=[hex(ord(c)) for c in NOT_LINE_ENDS])
+def test_a_correct_notebook_with_page_breaks_and_odd_characters_keeps_full_marks(
+        character, solution_notebook, grade):
+    verdict = grade(_with_character_in_every_solution_cell(solution_notebook, character))
+    assert verdict.score == verdict.max_score == 13, [
+        check["message"] for check in verdict.checks if not check["passed"]]
