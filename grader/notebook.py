@@ -98,6 +98,10 @@ def extract_definitions(sources, seconds_per_cell=None):
         except (RecursionError, MemoryError):
             problems.append("code cell %d nests too deeply to be read; its definitions were skipped" % index)
             continue
+        except RuntimeError as error:  # IPython gives up on input it cannot transform
+            problems.append("code cell %d could not be read as IPython input (%s); its definitions were "
+                            "skipped" % (index, str(error)[:200]))
+            continue
         if kept:
             cells.append({"index": index, "code": kept_code})
         for statement in tree.body:
@@ -258,4 +262,6 @@ def _read_in_child(data, sender):
         reply = {"ungradable": str(error)}
     except MemoryError:
         reply = {"ungradable": "the notebook is too large to be read"}
+    except Exception as error:  # noqa: BLE001 - whatever the bytes do, the parent gets a reason
+        reply = {"ungradable": "the notebook could not be read (%s)" % type(error).__name__}
     sender.send_bytes(json.dumps(reply).encode())
