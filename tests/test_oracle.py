@@ -172,3 +172,58 @@ def test_regrading_the_same_notebook_gives_the_same_verdict(tmp_path, solution_n
 def test_values_in_text_the_student_wrote_are_masked(text, masked):
     from grader.checks import mask_values
     assert mask_values(text) == masked
+
+
+def _arrays(value):
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (tuple, list)):
+        return [array for item in value for array in _arrays(item)]
+    return []
+
+
+@pytest.mark.parametrize("name", ["a3_two_layer_network"])
+def test_no_case_carries_the_answer_to_another_case(name):
+    """Student code shares the process that holds every case, so inputs must not hold answers."""
+    from grader import assignments
+    assignment = assignments.load(name)
+    cases = assignment.make_cases(np.random.default_rng(7))
+    answers = reference_outputs(cases, assignment.reference)
+    compared = 0
+    for case in cases:
+        others = [array for other in cases if other is not case for array in _arrays(other.args)]
+        for answer in (array for array in _arrays(answers[case.id]) if np.any(array)):
+            compared += 1
+            assert not any(array.shape == answer.shape and np.array_equal(array, answer) for array in others), (
+                "an input of another case is what %s returns on its own inputs" % case.id)
+    assert compared > 20
+
+
+READ_THE_JOB = '''
+import json
+import numpy as np
+def forward_propagation(X, parameters):
+    def decode(data):
+        if isinstance(data, dict) and data.get("t") == "ndarray":
+            return np.array(data["data"], dtype=data["dtype"]).reshape(data["shape"])
+        if isinstance(data, dict) and data.get("t") == "dict":
+            return {key: decode(item) for key, item in data["items"].items()}
+        return None
+    with open("/grading/job.json") as handle:
+        job = json.load(handle)
+    for call in job["calls"]:
+        if call["function"] == "backward_propagation":
+            other_parameters, cache, other_X = (decode(arg) for arg in call["args"][:3])
+            if other_X.shape == X.shape and np.array_equal(other_X, X):
+                return cache["A2"], cache
+    raise NotImplementedError("no answer found in the job")
+'''
+
+
+def test_reading_the_other_cases_gives_no_answer(blank_notebook, grade):
+    verdict = grade(with_cell(blank_notebook, READ_THE_JOB))
+    forward = [check for check in verdict.checks if check["grade_id"] == "test_forward_propagation"]
+    assert forward and not any(check["passed"] for check in forward)
+    assert verdict.score == 0

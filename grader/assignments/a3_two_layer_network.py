@@ -26,7 +26,11 @@ def _network(rng, n_x, n_h, m):
 
 
 def make_cases(rng):
-    """Secret inputs for every graded function; batch size 1 always among them."""
+    """Secret inputs for every graded function; batch size 1 always among them.
+
+    No case's inputs hold what the reference returns on another case's inputs: the student's
+    code runs in the process that holds every case, so such an input would be the answer.
+    """
     n_x, n_h, m = _distinct_sizes(rng, 3, 2, 9)
     cases = []
     seed, other_seed = (int(value) for value in rng.integers(0, 2**31, size=2))
@@ -38,13 +42,16 @@ def make_cases(rng):
     for batch in (1, m, m + 7):
         parameters, X, Y = _network(rng, n_x, n_h, batch)
         about = "a batch of %d example%s (n_x=%d, n_h=%d)" % (batch, "" if batch == 1 else "s", n_x, n_h)
-        _, cache = reference.forward_propagation(X, parameters)
+        # backward_propagation needs a forward cache: it comes from a network of its own, because
+        # every call can read every case's inputs, and this cache is the answer for its inputs.
+        parameters_b, X_b, Y_b = _network(rng, n_x, n_h, batch)
+        _, cache = reference.forward_propagation(X_b, parameters_b)
         A2 = rng.uniform(0.05, 0.95, size=(1, batch))
         grads = {"d" + key: rng.standard_normal(value.shape) for key, value in parameters.items()}
         learning_rate = float(rng.uniform(0.05, 2.0))
         for function, args in (("forward_propagation", (X, parameters)),
                                ("compute_cost", (A2, Y)),
-                               ("backward_propagation", (parameters, cache, X, Y)),
+                               ("backward_propagation", (parameters_b, cache, X_b, Y_b)),
                                ("update_parameters", (parameters, grads, learning_rate))):
             cases.append(Case("%s/%d" % (function, len(cases)), function, args, about))
     return cases
