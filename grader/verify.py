@@ -26,6 +26,7 @@ from grader.results import parse_events
 from grader.submission import Ungradable, read_submission
 
 MAX_SANDBOX_RUNS = 8
+MAX_NOTES = 20
 
 
 @dataclass
@@ -203,6 +204,12 @@ def _failed(check, message, diagnosis):
                   diagnosis=diagnosis)
 
 
+def _bounded_notes(notes):
+    """At most ``MAX_NOTES`` notes, each masked and bounded like a message."""
+    kept = [bounded(mask_values(note)) for note in notes[:MAX_NOTES]]
+    return kept + (["... and %d more notes like these" % (len(notes) - MAX_NOTES)] if len(notes) > MAX_NOTES else [])
+
+
 def total_points(assignment):
     """The most a submission can score: the points of all the assignment's checks."""
     return float(sum(check.points for check in assignment.CHECKS))
@@ -247,6 +254,6 @@ def grade_notebook(path, assignment, solution_path, key, student, slot=0, limits
                for check in assignment.CHECKS]
     score = float(sum(result.score for result in results))
     return Verdict(student, assignment.NAME, "graded", score, max_score,
-                   problems=definitions.problems + [bounded("error while defining: " + mask_values(note))
-                                                    for note in notes],
+                   problems=_bounded_notes(definitions.problems + ["error while defining: " + note
+                                                                   for note in notes]),
                    checks=[asdict(result) for result in results], seconds=time.monotonic() - started)

@@ -79,3 +79,13 @@ def test_definitions_that_cannot_load_say_so(solution_notebook, grade):
     for check in verdict.checks:
         assert "your definitions could not be loaded" in check["message"], check["message"]
         assert "crashed too many times" not in check["message"]
+
+
+def test_notes_on_a_notebook_stay_few_and_short(solution_notebook, grade):
+    noisy = copy.deepcopy(solution_notebook)
+    noisy["cells"] += [code_cell("def broken_%d(:\n" % index) for index in range(3000)]
+    noisy["cells"].append(code_cell("class Loud:\n    raise ValueError('x' * 100000)\n"))
+    verdict = grade(noisy)
+    assert verdict.score == 13
+    assert len(verdict.problems) == 21 and verdict.problems[-1].startswith("... and 2981 more notes")
+    assert len(verdict.to_json()) < 64_000
