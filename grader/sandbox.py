@@ -3,22 +3,37 @@
 What the child sees: read-only ``/usr`` and the Python installation (base prefix and virtual
 environment, nothing else of the repository), a read-only ``/grading`` folder holding only
 ``harness.py`` and ``job.json``, and its own ``/tmp`` (a small tmpfs, also its working directory),
-``/dev``, ``/proc``, PID, IPC, UTS and network namespaces (no network at all). Its environment is
-empty but for a few fixed variables; nothing tells it that it is being graded.
+``/dev/shm`` (another), ``/dev``, ``/proc``, PID, IPC, UTS and network namespaces (no network at
+all). Its environment is empty but for a few fixed variables; nothing tells it that it is being
+graded. Nothing it leaves behind reaches a later run: its files live on tmpfs mounts that vanish
+with it, System V IPC and POSIX message queues with its IPC namespace, abstract Unix sockets with
+its network namespace, and its processes with its PID namespace.
 
 Who the child is: when the grader runs as root (as CI does), bubblewrap keeps the initial user
-namespace and the child drops to an unprivileged uid of its own (one per concurrent slot, so a fork
-bomb in one sandbox cannot exhaust the process quota of another) with no capabilities; it cannot
-unmount its way out, and mounts made by bubblewrap are locked against nested namespaces. When the
-grader runs as an ordinary user, bubblewrap makes a user namespace and the child keeps that uid.
+namespace and the child drops, with ``setpriv``, to a uid and gid drawn at random for this run
+alone (:func:`fresh_uid`: never one of a user or group of the system, of a running process, or of
+an earlier run of this grader), with no capabilities and no supplementary groups. Whatever the
+kernel keeps per uid (keyrings, the process count, ...) therefore starts empty and is never seen
+again. When the grader runs as an ordinary user, bubblewrap makes a user namespace, the child keeps
+the instructor's uid and cannot make user namespaces of its own.
+
+What it may ask of the kernel: a seccomp filter (``grader.seccomp``) makes the keyring calls and a
+few others that reach beyond the sandbox (BPF, perf, io_uring, ptrace, namespaces, mounts, modules)
+fail with EPERM; bubblewrap loads it just before it starts the child.
+
+Limits: CPU time, processes (``RLIMIT_NPROC``: as root, the tasks of the run's own uid; otherwise
+the instructor's tasks plus the allowance), file size, no core dumps, and address space per
+process (``RLIMIT_AS``). The wall time of the run and of each call is watched by the parent.
 
 Results come back through an inherited pipe, stdout and stderr through pipes; the parent
 reads all three to the end and keeps only a bounded head of each, so a flood of output neither
 fills a disk nor kills the child.
 """
+import functools
 import json
 import os
 import resource
+import secrets
 import shutil
 import subprocess
 import sys
@@ -28,12 +43,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import seccomp
+
 HARNESS = Path(__file__).with_name("harness.py")
-SANDBOX_UID_BASE = 61000
+# Where the uid (and gid) of a run is drawn from: far above any account's, below 2**31 - 1.
+FRESH_IDS = (1 << 20, (1 << 31) - 2)
+# Used only if the user namespace the grader runs in does not map any of FRESH_IDS.
+FALLBACK_IDS = (10_000, (1 << 31) - 2)
 
 
 class SandboxUnavailable(RuntimeError):
-    """bubblewrap (or setpriv, when running as root) is missing: grading cannot be trusted."""
+    """bubblewrap (or setpriv, when running as root) is missing, or the filter cannot be made:
+    grading cannot be trusted."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +105,26 @@ def require_tools():
             % ", ".join(missing))
 
 
+@functools.lru_cache(maxsize=None)
+def seccomp_program():
+    """The compiled seccomp filter for this machine (see ``grader.seccomp``)."""
+    try:
+        return seccomp.program_for()
+    except seccomp.UnsupportedArchitecture as error:
+        raise SandboxUnavailable("cannot isolate student code: %s" % error) from None
+
+
+def _filter_fd():
+    """A pipe holding the seccomp filter, for bubblewrap to read to its end (it is much smaller
+    than a pipe's buffer)."""
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, seccomp_program())
+    finally:
+        os.close(write_end)
+    return read_end
+
+
 def python_trees():
     """Folders the child needs to run this interpreter with its installed packages."""
     trees = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
@@ -98,8 +139,8 @@ def _dirs_to_create(trees):
     return sorted(ancestors, key=lambda path: len(path.parts))
 
 
-def bwrap_command(grading_dir, slot, limits, result_fd):
-    """The full command line: bubblewrap, then (as root) setpriv, then the harness."""
+def bwrap_command(grading_dir, limits, result_fd, filter_fd, uid=None):
+    """The full command line: bubblewrap, then (as root, with ``uid``) setpriv, then the harness."""
     trees = python_trees()
     command = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                "--unshare-cgroup-try", "--die-with-parent", "--new-session",
@@ -123,14 +164,91 @@ def bwrap_command(grading_dir, slot, limits, result_fd):
                    "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"}
     for name, value in environment.items():
         command += ["--setenv", name, value]
-    if os.geteuid() == 0:
-        uid = str(SANDBOX_UID_BASE + slot)
+    command += ["--seccomp", str(filter_fd)]
+    if uid is not None:
         command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
-                    "setpriv", "--reuid", uid, "--regid", uid, "--clear-groups", "--"]
+                    "setpriv", "--reuid", str(uid), "--regid", str(uid), "--clear-groups", "--"]
     else:
         command += ["--unshare-user", "--disable-userns", "--"]
     python = str(Path(sys.prefix) / "bin" / "python")
     return command + [python, "-I", "/grading/harness.py", "/grading/job.json", str(result_fd)]
+
+
+_given_ids_lock = threading.Lock()
+_given_ids = set()
+
+
+def _ids_of_accounts():
+    """Every uid of /etc/passwd and gid of /etc/group."""
+    ids = set()
+    for name in ("/etc/passwd", "/etc/group"):
+        try:
+            lines = Path(name).read_text(errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split(":")
+            if len(fields) > 2 and fields[2].isdigit():
+                ids.add(int(fields[2]))
+    return ids
+
+
+def _ids_of_processes():
+    """Every uid and gid (real, effective, saved, filesystem) of a running process."""
+    ids = set()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % entry.name, "rb") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        for key in (b"\nUid:", b"\nGid:"):
+            start = text.find(key)
+            if start >= 0:
+                ids.update(int(word) for word in text[start + 5: text.find(b"\n", start + 5)].split())
+    return ids
+
+
+def _mapped_ranges(lowest, highest):
+    """The ``[first, last]`` ranges of ids between ``lowest`` and ``highest`` that both this user
+    namespace's uid map and its gid map contain."""
+    def ranges(name):
+        found = []
+        for line in Path(name).read_text().splitlines():
+            inside, _, count = (int(word) for word in line.split())
+            found.append((inside, inside + count - 1))
+        return found
+    both = [(max(a, c, lowest), min(b, d, highest)) for a, b in ranges("/proc/self/uid_map")
+            for c, d in ranges("/proc/self/gid_map")]
+    return [(first, last) for first, last in both if first <= last]
+
+
+def _draw(ranges):
+    """An id drawn uniformly from the union of disjoint ``ranges``."""
+    index = secrets.randbelow(sum(last - first + 1 for first, last in ranges))
+    for first, last in ranges:
+        if index <= last - first:
+            return first + index
+        index -= last - first + 1
+    raise AssertionError("unreachable")
+
+
+def fresh_uid():
+    """A uid (also used as the gid) for one sandbox run: random, unused, never given out before."""
+    ranges = _mapped_ranges(*FRESH_IDS) or _mapped_ranges(*FALLBACK_IDS)
+    if not ranges:
+        raise SandboxUnavailable("cannot isolate student code: this user namespace maps no uid "
+                                 "and gid to give a sandbox")
+    with _given_ids_lock:
+        taken = _given_ids | _ids_of_accounts() | _ids_of_processes()
+        for _ in range(1000):
+            uid = _draw(ranges)
+            if uid not in taken:
+                _given_ids.add(uid)
+                return uid
+    raise SandboxUnavailable("cannot isolate student code: no unused uid left to give a sandbox")
 
 
 def _tasks_of(uid):
@@ -147,8 +265,9 @@ def _tasks_of(uid):
 
 
 def _process_quota(limits):
-    """RLIMIT_NPROC counts every task of the real uid: as root the child has a uid of its own;
-    otherwise it shares the instructor's, so the quota is what they run now plus the allowance."""
+    """RLIMIT_NPROC counts every task of the real uid: as root the child has a fresh uid that no
+    other task has; otherwise it shares the instructor's, so the quota is what they run now plus
+    the allowance."""
     return limits.processes if os.geteuid() == 0 else _tasks_of(os.getuid()) + limits.processes
 
 
@@ -181,8 +300,14 @@ def _drain(stream, limit, sink, activity=None):
 
 
 def run_job(job, slot=0, limits=Limits()):
-    """Run ``job`` (a JSON-able dict, see ``grader.harness``) in a fresh sandbox."""
+    """Run ``job`` (a JSON-able dict, see ``grader.harness``) in a fresh sandbox.
+
+    ``slot`` (which of the grader's concurrent runs this is) changes nothing any more: every run
+    has a uid of its own.
+    """
     require_tools()
+    seccomp_program()
+    uid = fresh_uid() if os.geteuid() == 0 else None
     job = dict(job, seconds_per_call=limits.seconds_per_call)
     with tempfile.TemporaryDirectory(prefix="grading-") as grading_dir:
         os.chmod(grading_dir, 0o755)
@@ -191,17 +316,26 @@ def run_job(job, slot=0, limits=Limits()):
             json.dump(job, handle)
         for name in ("harness.py", "job.json"):
             os.chmod(os.path.join(grading_dir, name), 0o644)
-        read_end, write_end = os.pipe()
-        command = bwrap_command(grading_dir, slot, limits, write_end)
-        return _run(command, limits, read_end, write_end)
+        return _run(grading_dir, uid, limits)
 
 
-def _run(command, limits, read_end, write_end):
+def _run(grading_dir, uid, limits):
+    """Start bubblewrap, read its pipes, watch it; the :class:`SandboxRun`."""
+    read_end, write_end = os.pipe()
+    filter_fd = _filter_fd()
+    command = bwrap_command(grading_dir, limits, write_end, filter_fd, uid)
     started = time.monotonic()
-    process = subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        pass_fds=(write_end,), preexec_fn=_apply_limits(limits), start_new_session=True)
-    os.close(write_end)
+    try:
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            pass_fds=(write_end, filter_fd), preexec_fn=_apply_limits(limits),
+            start_new_session=True)
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)
+        os.close(filter_fd)
     outputs = {"result": [], "stdout": [], "stderr": []}
     activity = []
     readers = [threading.Thread(target=_drain, args=(stream, size, outputs[name], watch), daemon=True)
