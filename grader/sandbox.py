@@ -7,7 +7,7 @@ environment, nothing else of the repository), a read-only ``/grading`` folder ho
 all). Its environment is empty but for a few fixed variables; nothing tells it that it is being
 graded. Nothing it leaves behind reaches a later run: its files live on tmpfs mounts that vanish
 with it, System V IPC and POSIX message queues with its IPC namespace, abstract Unix sockets with
-its network namespace, and its processes with its PID namespace.
+its network namespace, and its processes with its PID namespace (and its memory group, below).
 
 Who the child is: when the grader runs as root (as CI does), bubblewrap keeps the initial user
 namespace and the child drops, with ``setpriv``, to a uid and gid drawn at random for this run
@@ -22,8 +22,13 @@ few others that reach beyond the sandbox (BPF, perf, io_uring, ptrace, namespace
 fail with EPERM; bubblewrap loads it just before it starts the child.
 
 Limits: CPU time, processes (``RLIMIT_NPROC``: as root, the tasks of the run's own uid; otherwise
-the instructor's tasks plus the allowance), file size, no core dumps, and address space per
-process (``RLIMIT_AS``). The wall time of the run and of each call is watched by the parent.
+the instructor's tasks plus the allowance), file size, no core dumps, and memory. As root, on a
+machine with a usable memory cgroup, one group per run (``grader.cgroups``) holds all of the
+sandbox's processes to ``Limits.memory_bytes`` together, swap included; the run is ended as soon as
+the kernel kills one of them for it, and the group is emptied and removed afterwards. Every process
+also gets ``RLIMIT_AS`` = ``Limits.memory_bytes`` (the only memory limit where no cgroup can be
+used: see :func:`memory_limit_description`). The wall time of the run and of each call is watched
+by the parent.
 
 Results come back through an inherited pipe, stdout and stderr through pipes; the parent
 reads all three to the end and keeps only a bounded head of each, so a flood of output neither
@@ -35,15 +40,16 @@ import os
 import resource
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import seccomp
+from grader import cgroups, seccomp
 
 HARNESS = Path(__file__).with_name("harness.py")
 # Where the uid (and gid) of a run is drawn from: far above any account's, below 2**31 - 1.
@@ -53,7 +59,7 @@ FALLBACK_IDS = (10_000, (1 << 31) - 2)
 
 
 class SandboxUnavailable(RuntimeError):
-    """bubblewrap (or setpriv, when running as root) is missing, or the filter cannot be made:
+    """bubblewrap (or setpriv, when running as root) is missing, or a limit cannot be set up:
     grading cannot be trusted."""
 
 
@@ -73,22 +79,55 @@ class Limits:
     output_bytes: int = 8 << 10
 
 
+def describe_size(size):
+    """``1 GiB``, ``300 MiB`` or ``1234 bytes``."""
+    for unit, name in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if size >= unit and size % unit == 0:
+            return "%d %s" % (size // unit, name)
+    return "%d bytes" % size
+
+
 @dataclass
 class SandboxRun:
-    """What came out of one sandboxed run; ``result_lines`` are untrusted text."""
+    """What came out of one sandboxed run; ``result_lines`` are untrusted text.
+
+    ``memory_limited`` says whether a memory cgroup held the run as a whole; if so,
+    ``memory_exceeded`` says whether the kernel killed a process of it for passing
+    ``limits.memory_bytes`` and ``peak_memory_bytes`` is the most it held at once (None if unknown).
+    """
     result_lines: list
     stdout: str
     stderr: str
     returncode: int
     timed_out: bool
     seconds: float
+    memory_exceeded: bool = False
+    peak_memory_bytes: int | None = None
+    memory_limited: bool = False
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def ending_signal(self):
+        """The signal that ended the child, or 0: bubblewrap reports its child's as 128 + number."""
+        if self.returncode is not None and self.returncode < 0:
+            return -self.returncode
+        if self.returncode is not None and 128 < self.returncode < 128 + 65:
+            return self.returncode - 128
+        return 0
 
     @property
     def stopped_because(self):
         """Why the child ended early, in words for a student; "" if it finished by itself."""
         if self.timed_out:
             return "it ran out of time"
-        if self.returncode in (-9, -24):
+        if self.memory_exceeded:
+            return ("it used more than %s of memory (all its processes together)"
+                    % describe_size(self.limits.memory_bytes))
+        # Without a memory group a SIGKILL may also come from the kernel's OOM killer.
+        killed = self.ending_signal
+        if killed == signal.SIGXCPU or (killed == signal.SIGKILL and self.memory_limited):
+            return "it used up its %d s of CPU time" % self.limits.cpu_seconds
+        if killed == signal.SIGKILL:
             return "it was killed for exceeding its CPU-time or memory limit"
         if self.returncode not in (0, None):
             return "the Python process ended with exit status %d" % self.returncode
@@ -103,6 +142,17 @@ def require_tools():
         raise SandboxUnavailable(
             "cannot isolate student code: %s not found (Debian: apt-get install bubblewrap util-linux)"
             % ", ".join(missing))
+
+
+def memory_limit_description(limits=Limits()):
+    """One line saying what limits a sandbox's memory on this machine, run by this user."""
+    size = describe_size(limits.memory_bytes)
+    base = cgroups.memory_base()
+    if base is not None:
+        return ("%s for all of a sandbox's processes together (memory cgroup v%d below %s), and %s "
+                "of address space per process" % (size, base.version, base.path, size))
+    return ("%s of address space per process (RLIMIT_AS), for up to %d processes: nothing limits a "
+            "sandbox as a whole (that needs root and a usable memory cgroup)" % (size, limits.processes))
 
 
 @functools.lru_cache(maxsize=None)
@@ -271,11 +321,14 @@ def _process_quota(limits):
     return limits.processes if os.geteuid() == 0 else _tasks_of(os.getuid()) + limits.processes
 
 
-def _apply_limits(limits):
-    """Runs in the forked child just before bubblewrap starts (so it binds the whole sandbox)."""
+def _apply_limits(limits, group):
+    """Runs in the forked child just before bubblewrap starts (so it binds the whole sandbox):
+    joins the run's memory group, if any, and sets the per-process limits."""
     processes = _process_quota(limits)
 
     def apply():
+        if group is not None:
+            group.join()
         for name, value in ((resource.RLIMIT_AS, limits.memory_bytes),
                             (resource.RLIMIT_CPU, limits.cpu_seconds),
                             (resource.RLIMIT_NPROC, processes),
@@ -299,11 +352,19 @@ def _drain(stream, limit, sink, activity=None):
     sink.append(bytes(kept))
 
 
+def _memory_group(limits):
+    """A fresh memory cgroup limited to ``limits.memory_bytes``, or None where none can be used."""
+    try:
+        return cgroups.MemoryGroup.create(limits.memory_bytes)
+    except OSError as error:
+        raise SandboxUnavailable("cannot limit the sandbox's memory: %s" % error) from None
+
+
 def run_job(job, slot=0, limits=Limits()):
     """Run ``job`` (a JSON-able dict, see ``grader.harness``) in a fresh sandbox.
 
     ``slot`` (which of the grader's concurrent runs this is) changes nothing any more: every run
-    has a uid of its own.
+    has a uid and a memory group of its own.
     """
     require_tools()
     seccomp_program()
@@ -316,10 +377,16 @@ def run_job(job, slot=0, limits=Limits()):
             json.dump(job, handle)
         for name in ("harness.py", "job.json"):
             os.chmod(os.path.join(grading_dir, name), 0o644)
-        return _run(grading_dir, uid, limits)
+        group = _memory_group(limits)
+        try:
+            return _run(grading_dir, uid, limits, group)
+        finally:
+            if group is not None:
+                group.kill_all()
+                group.remove()
 
 
-def _run(grading_dir, uid, limits):
+def _run(grading_dir, uid, limits, group):
     """Start bubblewrap, read its pipes, watch it; the :class:`SandboxRun`."""
     read_end, write_end = os.pipe()
     filter_fd = _filter_fd()
@@ -328,7 +395,7 @@ def _run(grading_dir, uid, limits):
     try:
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            pass_fds=(write_end, filter_fd), preexec_fn=_apply_limits(limits),
+            pass_fds=(write_end, filter_fd), preexec_fn=_apply_limits(limits, group),
             start_new_session=True)
     except BaseException:
         os.close(read_end)
@@ -345,35 +412,45 @@ def _run(grading_dir, uid, limits):
                    ("stderr", process.stderr, limits.output_bytes, None))]
     for reader in readers:
         reader.start()
-    timed_out = _watch(process, started, activity, limits)
+    stopped = _watch(process, started, activity, limits, group)
     for reader in readers:
         reader.join(timeout=5)
     text = {name: b"".join(chunks).decode("utf-8", "replace") for name, chunks in outputs.items()}
     return SandboxRun(result_lines=text["result"].splitlines(), stdout=text["stdout"],
-                      stderr=text["stderr"], returncode=process.returncode, timed_out=timed_out,
-                      seconds=time.monotonic() - started)
+                      stderr=text["stderr"], returncode=process.returncode,
+                      timed_out=stopped == "time", seconds=time.monotonic() - started,
+                      memory_exceeded=group is not None and (stopped == "memory" or group.oom_kills() > 0),
+                      peak_memory_bytes=group.peak_bytes() if group is not None else None,
+                      memory_limited=group is not None, limits=limits)
 
 
-def _watch(process, started, activity, limits):
-    """Wait for the child; kill it when a call (or loading) goes silent too long, or at the wall limit.
+def _watch(process, started, activity, limits, group):
+    """Wait for the child; kill it when a call (or loading) goes silent too long, at the wall
+    limit, or as soon as the kernel killed one of its processes for the memory limit.
 
-    Returns True if it had to be killed.
+    Returns why it had to be killed ("time" or "memory"), or "" if it ended by itself.
     """
     while process.poll() is None:
         now = time.monotonic()
         idle_limit = limits.seconds_per_call + 2.0 if activity else limits.load_seconds
         silent_since = activity[-1] if activity else started
+        if group is not None and group.oom_kills():
+            _kill(process, group)
+            return "memory"
         if now - started > limits.wall_seconds or now - silent_since > idle_limit:
-            _kill(process)
-            return True
+            _kill(process, group)
+            return "time"
         time.sleep(0.02)
-    return False
+    return ""
 
 
-def _kill(process):
-    """Kill bubblewrap; ``--die-with-parent`` then takes the whole PID namespace down."""
+def _kill(process, group):
+    """Kill bubblewrap (``--die-with-parent`` then takes the whole PID namespace down) and
+    everything in the run's memory group."""
     try:
         os.killpg(process.pid, 9)
     except ProcessLookupError:
         pass
+    if group is not None:
+        group.kill_all()
     process.wait()

@@ -1,4 +1,4 @@
-"""Nothing passes from one submission's sandbox to another's.
+"""Nothing passes from one submission's sandbox to another's, and a sandbox's memory is limited as a whole.
 
 The isolation test grades a writer, which leaves a marker by every channel it can find (kernel
 keyrings, System V IPC, POSIX message queues, /dev/shm, an abstract Unix socket held by a process
@@ -222,6 +222,96 @@ def test_nothing_passes_between_submissions(tmp_path, solution_notebook):
     assert reported_words(first, "b_reader", "found:") == {"nothing"}
     autograde(second)
     assert reported_words(second, "c_reader", "found:") == {"nothing"}
+
+
+HOARD = r'''
+import os
+import time
+
+
+def hoard(children, size):
+    """Fork ``children`` processes that each fill ``size`` bytes; how much they held at once."""
+    ready_read, ready_write = os.pipe()
+    pids = []
+    for _ in range(children):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(ready_read)
+                try:
+                    block = b"\1" * size
+                    os.write(ready_write, b"x")
+                except MemoryError:
+                    os.write(ready_write, b"m")
+                time.sleep(60)
+            finally:
+                os._exit(0)
+        pids.append(pid)
+    os.close(ready_write)
+    answers = b""
+    while len(answers) < children:
+        chunk = os.read(ready_read, children)
+        if not chunk:
+            break
+        answers += chunk
+    for pid in pids:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    return answers.count(b"x") * size
+'''
+CHILDREN, CHILD_BYTES = 8, 300_000_000   # each child well under RLIMIT_AS, all together over 2 GiB
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a sandbox a memory cgroup")
+
+
+@needs_root
+def test_memory_limit_holds_for_all_processes_together():
+    limits = sandbox.Limits(seconds_per_call=30.0)
+    run = sandbox.run_job({"cells": [{"index": 1, "code": HOARD}],
+                           "calls": [{"id": "hoard", "function": "hoard",
+                                      "args": [harness.encode(CHILDREN), harness.encode(CHILD_BYTES)]}]},
+                          limits=limits)
+    _, _, started, outcomes = parse_events(run.result_lines, {"hoard"})
+    assert started == ["hoard"]
+    outcome = outcomes.get("hoard")
+    assert outcome is None or not outcome.returned, (
+        "%d processes held %s bytes together under a limit of %d"
+        % (CHILDREN, outcome.value, limits.memory_bytes))
+    assert run.memory_exceeded and not run.timed_out
+    assert run.stopped_because == "it used more than 1 GiB of memory (all its processes together)"
+    assert run.peak_memory_bytes is not None and run.peak_memory_bytes <= limits.memory_bytes
+
+
+@needs_root
+def test_memory_limit_is_named_to_the_student(solution_notebook, grade):
+    cell = HOARD + "\n\ndef backward_propagation(parameters, cache, X, Y):\n    return hoard(%d, %d)\n" % (
+        CHILDREN, CHILD_BYTES)
+    verdict = grade(with_cell(solution_notebook, cell))
+    backward = [check for check in verdict.checks if check["grade_id"] == "test_backward_propagation"]
+    assert backward and not any(check["passed"] for check in backward)
+    assert "it used more than 1 GiB of memory (all its processes together)" in backward[0]["message"]
+
+
+@needs_root
+def test_nothing_is_left_behind_when_a_run_times_out(monkeypatch):
+    from grader import cgroups
+    made = []
+    create = cgroups.MemoryGroup.create
+
+    def recording_create(limit_bytes):
+        group = create(limit_bytes)
+        made.append(group)
+        return group
+    monkeypatch.setattr(cgroups.MemoryGroup, "create", staticmethod(recording_create))
+    code = ("import os, time\ndef linger():\n    if os.fork() == 0:\n        os.setsid()\n"
+            "        os.execv('/usr/bin/sleep', ['sleep', '%s'])\n    while True:\n        pass\n"
+            % SLEEPER_SECONDS)
+    run = sandbox.run_job({"cells": [{"index": 1, "code": code}],
+                           "calls": [{"id": "linger", "function": "linger", "args": []}]},
+                          limits=sandbox.Limits(wall_seconds=2.0))
+    assert run.timed_out and not run.memory_exceeded and run.stopped_because == "it ran out of time"
+    assert made and all(not group.path.exists() for group in made)
+    assert not leftover_processes()
 
 
 SYSTEM_CALLS = r'''
