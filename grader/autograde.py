@@ -18,6 +18,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from grader import assignments, course, gradebook, sandbox, secret
+from grader.submission import Ungradable, read_submission
 from grader.verify import Verdict, grade_notebook, total_points
 
 GRADER_FILES = ("grader/*.py", "grader/assignments/*.py", "backprop/*.py")
@@ -25,7 +26,7 @@ GRADER_FILES = ("grader/*.py", "grader/assignments/*.py", "backprop/*.py")
 
 @dataclass
 class Summary:
-    """What a run did; ``ungradable`` lists ``(student, reason)``."""
+    """What a run did; ``ungradable`` lists ``(student, reason)`` (refused entries: the shown name)."""
     graded: int = 0
     skipped: int = 0
     ungradable: list = field(default_factory=list)
@@ -40,10 +41,23 @@ def grader_fingerprint(assignment):
     return digest.hexdigest()
 
 
-def submission_fingerprint(path, grader):
+def submission_fingerprint(data, reason, grader):
+    """Identifies a submission's bytes (or, if it could not be read, the reason) and the grader."""
     digest = hashlib.sha256(grader.encode())
-    digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+    digest.update(b"bytes\0" + data if reason is None else b"refused\0" + reason.encode())
     return digest.hexdigest()
+
+
+def inspect_submission(klass, student, assignment_name, grader):
+    """``(fingerprint, reason)`` of a student's submission, read as safely as grading reads it.
+
+    ``reason`` says why the submission cannot be graded, or is None.
+    """
+    try:
+        data, reason = read_submission(klass.submission(student, assignment_name), klass.submitted), None
+    except Ungradable as error:
+        data, reason = None, str(error)
+    return submission_fingerprint(data, reason, grader), reason
 
 
 def _write_atomically(path, text):
@@ -66,24 +80,14 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
     if jobs < 1:
         raise ValueError("--jobs must be at least 1")
     klass = course.Course(root)
-    students = [course.check_name("student", student)] if student else klass.submitting_students()
-    if student and not (klass.root / "submitted" / student).is_dir():
-        raise FileNotFoundError("no folder submitted/%s under %s" % (student, klass.root))
+    students, refused = klass.student_folders(student)
     solution = course.solution_notebook(assignment_name)
     gradebook.record_assignment(klass.db_url, assignment_name, solution)
     key = secret.course_secret(klass.root)
     grader = grader_fingerprint(assignment_name)
-    summary = Summary()
-    todo = []
-    for name in students:
-        fingerprint = submission_fingerprint(klass.submission(name, assignment_name), grader)
-        if not force and _up_to_date(klass.verdict_path(name, assignment_name), fingerprint):
-            summary.skipped += 1
-            earlier = read_verdict(klass, name, assignment_name)
-            if earlier.status != "graded":
-                summary.ungradable.append((name, earlier.reason))
-        else:
-            todo.append((name, fingerprint))
+    summary = Summary(ungradable=list(refused))
+    report_refused(refused, out)
+    todo = _to_grade(klass, students, assignment_name, grader, force, summary)
     if summary.skipped:
         print("%d submission(s) already graded with this grader and unchanged: skipped (use --force to "
               "regrade)" % summary.skipped, file=out)
@@ -91,11 +95,13 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
     for slot in range(jobs):
         slots.put(slot)
 
-    def grade(name):
+    def grade(name, reason):
+        if reason is not None:
+            return Verdict(name, assignment_name, "ungradable", 0.0, total_points(assignment), reason=reason)
         slot = slots.get()
         try:
             return grade_notebook(klass.submission(name, assignment_name), assignment, solution, key,
-                                  name, slot=slot, limits=limits)
+                                  name, slot=slot, limits=limits, trusted_root=klass.submitted)
         except Exception as error:  # noqa: BLE001 - one broken submission must not stop the class
             traceback.print_exc(file=out)
             return Verdict(name, assignment_name, "ungradable", 0.0, total_points(assignment),
@@ -106,7 +112,7 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=jobs) as pool, Gradebook(klass.db_url) as book:
-        futures = {pool.submit(grade, name): (name, fingerprint) for name, fingerprint in todo}
+        futures = {pool.submit(grade, name, reason): (name, fingerprint) for name, fingerprint, reason in todo}
         for done, future in enumerate(as_completed(futures), start=1):
             name, fingerprint = futures[future]
             verdict = future.result()
@@ -122,6 +128,30 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
           % (assignment_name, summary.graded, len(summary.ungradable), summary.skipped,
              time.monotonic() - started), file=out)
     return summary
+
+
+def _to_grade(klass, students, assignment_name, grader, force, summary):
+    """``(student, fingerprint, reason)`` of each submission to grade; counts the others as skipped."""
+    todo = []
+    for name in students:
+        fingerprint, reason = inspect_submission(klass, name, assignment_name, grader)
+        if not force and _up_to_date(klass.verdict_path(name, assignment_name), fingerprint):
+            summary.skipped += 1
+            earlier = read_verdict(klass, name, assignment_name)
+            if earlier.status != "graded":
+                summary.ungradable.append((name, earlier.reason))
+        else:
+            todo.append((name, fingerprint, reason))
+    return todo
+
+
+def report_refused(refused, out):
+    """Print the entries of ``submitted/`` that are not student folders; they are not stored."""
+    for name, reason in refused:
+        print("%s: could not be graded: %s" % (name, reason), file=out)
+    if refused:
+        print("%d entry(ies) of submitted/ not a student folder: reported here only, not stored in "
+              "autograded/ or the gradebook" % len(refused), file=out, flush=True)
 
 
 def _store(klass, book, verdict, fingerprint, notebook):
