@@ -19,7 +19,7 @@ from nbgrader.api import Gradebook
 
 from grader import assignments, course, gradebook, sandbox, secret
 from grader.submission import Ungradable, read_submission
-from grader.verify import Verdict, grade_notebook, total_points
+from grader.verify import Verdict, grade_submission, total_points
 
 GRADER_FILES = ("grader/*.py", "grader/assignments/*.py", "backprop/*.py")
 
@@ -49,15 +49,12 @@ def submission_fingerprint(data, reason, grader):
 
 
 def inspect_submission(klass, student, assignment_name, grader):
-    """``(fingerprint, reason)`` of a student's submission, read as safely as grading reads it.
-
-    ``reason`` says why the submission cannot be graded, or is None.
-    """
+    """The fingerprint of a student's submission as it is now, read as safely as grading reads it."""
     try:
-        data, reason = read_submission(klass.submission(student, assignment_name), klass.submitted), None
+        return submission_fingerprint(read_submission(klass.submission(student, assignment_name), klass.submitted),
+                                      None, grader)
     except Ungradable as error:
-        data, reason = None, str(error)
-    return submission_fingerprint(data, reason, grader), reason
+        return submission_fingerprint(None, str(error), grader)
 
 
 def _write_atomically(path, text):
@@ -95,27 +92,31 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
     for slot in range(jobs):
         slots.put(slot)
 
-    def grade(name, reason):
-        if reason is not None:
-            return Verdict(name, assignment_name, "ungradable", 0.0, total_points(assignment), reason=reason)
+    def grade(name):
+        """``(verdict, fingerprint)``: the fingerprint is that of the very bytes graded."""
+        try:
+            data = read_submission(klass.submission(name, assignment_name), klass.submitted)
+        except Ungradable as error:
+            verdict = Verdict(name, assignment_name, "ungradable", 0.0, total_points(assignment), reason=str(error))
+            return verdict, submission_fingerprint(None, str(error), grader)
         slot = slots.get()
         try:
-            return grade_notebook(klass.submission(name, assignment_name), assignment, solution, key,
-                                  name, slot=slot, limits=limits, trusted_root=klass.submitted)
+            verdict = grade_submission(data, assignment, solution, key, name, slot=slot, limits=limits)
         except Exception as error:  # noqa: BLE001 - one broken submission must not stop the class
             traceback.print_exc(file=out)
-            return Verdict(name, assignment_name, "ungradable", 0.0, total_points(assignment),
-                           reason="the grader failed on this submission (%s: %s); please report it"
-                           % (type(error).__name__, error))
+            verdict = Verdict(name, assignment_name, "ungradable", 0.0, total_points(assignment),
+                              reason="the grader failed on this submission (%s: %s); please report it"
+                              % (type(error).__name__, error))
         finally:
             slots.put(slot)
+        return verdict, submission_fingerprint(data, None, grader)
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=jobs) as pool, Gradebook(klass.db_url) as book:
-        futures = {pool.submit(grade, name, reason): (name, fingerprint) for name, fingerprint, reason in todo}
+        futures = {pool.submit(grade, name): name for name in todo}
         for done, future in enumerate(as_completed(futures), start=1):
-            name, fingerprint = futures[future]
-            verdict = future.result()
+            name = futures[future]
+            verdict, fingerprint = future.result()
             _store(klass, book, verdict, fingerprint, solution.stem)
             if verdict.status == "graded":
                 summary.graded += 1
@@ -131,17 +132,17 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
 
 
 def _to_grade(klass, students, assignment_name, grader, force, summary):
-    """``(student, fingerprint, reason)`` of each submission to grade; counts the others as skipped."""
+    """The students whose submission must be graded; counts the others as skipped."""
     todo = []
     for name in students:
-        fingerprint, reason = inspect_submission(klass, name, assignment_name, grader)
+        fingerprint = inspect_submission(klass, name, assignment_name, grader)
         if not force and _up_to_date(klass.verdict_path(name, assignment_name), fingerprint):
             summary.skipped += 1
             earlier = read_verdict(klass, name, assignment_name)
             if earlier.status != "graded":
                 summary.ungradable.append((name, earlier.reason))
         else:
-            todo.append((name, fingerprint, reason))
+            todo.append(name)
     return todo
 
 

@@ -1,6 +1,6 @@
 """Trusted verification of one submission: sandboxed calls, untrusted results, judged checks.
 
-``grade_notebook`` is the whole story for one student:
+``grade_notebook`` (or ``grade_submission``, given the bytes) is the whole story for one student:
 
 1. read the notebook and keep its definitions (``grader.notebook``); a file that cannot be read
    becomes an *ungradable* verdict with its reason, never an exception;
@@ -231,16 +231,26 @@ def explain_skipped_name(result, skipped):
 
 def grade_notebook(path, assignment, solution_path, key, student, slot=0, limits=sandbox.Limits(),
                    trusted_root=None):
-    """Grade the notebook at ``path`` for ``assignment`` (a module of ``grader.assignments``).
+    """Read the notebook at ``path`` (see ``grader.submission``) and grade it: a :class:`Verdict`.
 
-    ``key`` is the course secret: the secret cases are drawn from it, the student and the bytes
-    of the notebook (see ``grader.secret``). Below ``trusted_root`` (a course's ``submitted/``
-    folder) every part of ``path`` is untrusted (see ``grader.submission``).
+    Below ``trusted_root`` (a course's ``submitted/`` folder) every part of ``path`` is untrusted.
+    """
+    try:
+        data = read_submission(path, trusted_root)
+    except Ungradable as error:
+        return Verdict(student, assignment.NAME, "ungradable", 0.0, total_points(assignment), reason=str(error))
+    return grade_submission(data, assignment, solution_path, key, student, slot=slot, limits=limits)
+
+
+def grade_submission(data, assignment, solution_path, key, student, slot=0, limits=sandbox.Limits()):
+    """Grade a notebook, given as its file's bytes, for ``assignment`` (a ``grader.assignments`` module).
+
+    ``key`` is the course secret: the secret cases are drawn from it, the student and ``data``
+    (see ``grader.secret``). Everything this costs fits ``limits.submission_seconds``.
     """
     started = time.monotonic()
     max_score = total_points(assignment)
     try:
-        data = read_submission(path, trusted_root)
         definitions = load_definitions(data, seconds=min(READ_SECONDS, limits.submission_seconds))
     except Ungradable as error:
         return Verdict(student, assignment.NAME, "ungradable", 0.0, max_score, reason=str(error),
