@@ -14,51 +14,118 @@ and writes one JSON line per event to the result file descriptor:
     {"event": "raised", "id": ..., "error": "ValueError: ...", "line": "<cell 3>, line 7"}
 
 Nothing here is trusted by the parent: the student's code shares this process and can forge any
-line. The parent therefore treats every line as untrusted data (see ``grader.verify``), and only
+line. The parent therefore treats every line as untrusted data (see ``grader.results``), and only
 values equal to the reference on inputs the student never saw earn points.
 
 The same module also holds the value codec, so both sides speak one format: plain JSON, never
-pickles, with NumPy arrays as ``{"t": "ndarray", "dtype", "shape", "data"}``.
+pickles, with NumPy arrays as ``{"t": "ndarray", "dtype", "shape", "data"}``. The bounds below
+are part of the format: a value beyond them is sent as ``{"t": "other", "type": "<what it is>"}``,
+and the parent (``grader.results``) refuses any record that breaks them. Text is sent through
+:func:`clean_text`, which the parent applies again to everything it reads.
 """
 import json
+import math
 import signal
 import sys
 import traceback
+import unicodedata
 
 import numpy as np
 
-MAX_ARRAY_SIZE = 1_000_000
-MAX_ITEMS = 100
-MAX_DEPTH = 4
-NUMERIC_KINDS = "biuf"
+MAX_ARRAY_SIZE = 1_000_000     # elements of an array (also with its empty axes counted as 1)
+MAX_ARRAY_DIMS = 32            # axes of an array
+MAX_INT_BITS = 64              # bits of an int (beyond them JSON may not even write it)
+MAX_ITEMS = 100                # items of a list or tuple
+MAX_KEYS = 32                  # keys of a dict
+MAX_KEY_CHARS = 64             # characters of a dict key: no longer key is one the grader asks for
+MAX_DEPTH = 4                  # containers nest this deep at most; deeper ones are sent as "other"
+MAX_STR_CHARS = 200            # characters of a str value
+MAX_TYPE_NAME_CHARS = 80       # characters of the name of a type sent as "other" or of an exception
+MAX_EXCEPTION_CHARS = 300      # characters of the message of an exception
+ARRAY_DTYPES = ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool")
+UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+PLACEHOLDER = "\ufffd"
+ELLIPSIS = "\u2026"
+
+
+def clean_text(text, limit):
+    """``text`` safe to quote: at most ``limit`` characters, the ellipsis included, all printable.
+
+    Control, format, surrogate, private-use and unassigned characters and line or paragraph
+    separators (Unicode categories Cc, Cf, Cs, Co, Cn, Zl, Zp) become a visible placeholder,
+    U+FFFD; spaces stay. Text longer than ``limit`` keeps its first ``limit - 1`` characters and
+    ends with an ellipsis, U+2026. Cleaning clean text changes nothing.
+    """
+    if len(text) > limit:
+        text = text[:limit - 1] + ELLIPSIS if limit > 0 else ""
+    if text.isprintable():  # fast path: isprintable is False for every character replaced below
+        return text
+    category = unicodedata.category
+    return "".join(PLACEHOLDER if category(char) in UNPRINTABLE_CATEGORIES else char for char in text)
+
+
+def array_problem(shape):
+    """Why an array of ``shape`` (a list of ints >= 0) is not sent as an array, or None."""
+    if len(shape) > MAX_ARRAY_DIMS:
+        return "ndarray with %d dimensions" % len(shape)
+    if math.prod(max(size, 1) for size in shape) > MAX_ARRAY_SIZE:
+        return "ndarray of shape %s (too large to send)" % (tuple(shape),)
+    return None
+
+
+def dict_problem(keys):
+    """Why a dict with these str keys is not sent as a dict, or None: too many keys or too long a key."""
+    if len(keys) > MAX_KEYS:
+        return "a dict with %d keys" % len(keys)
+    longest = max(map(len, keys), default=0)
+    if longest > MAX_KEY_CHARS:
+        return "a dict with a key of %d characters" % longest
+    return None
+
+
+def sequence_problem(kind, length):
+    """Why a ``kind`` ("list" or "tuple") of ``length`` items is not sent as one, or None."""
+    return "a %s of %d items" % (kind, length) if length > MAX_ITEMS else None
 
 
 def encode(value, depth=0):
     """Encode a value as plain JSON data, by its exact type (subclasses are reported as "other")."""
     kind = type(value)
     if kind is np.ndarray:
-        if value.dtype.kind not in NUMERIC_KINDS:
-            return {"t": "other", "type": "ndarray of dtype " + str(value.dtype)}
-        if value.size > MAX_ARRAY_SIZE:
-            return {"t": "other", "type": "ndarray with %d elements" % value.size}
-        return {"t": "ndarray", "dtype": value.dtype.name, "shape": list(value.shape),
-                "data": value.ravel().tolist()}
+        return _encode_array(value)
     if kind is bool or kind is np.bool_:
         return {"t": "bool", "type": kind.__name__, "value": bool(value)}
     if kind is float or kind in (np.float64, np.float32, np.float16):
         return {"t": "float", "type": kind.__name__, "value": float(value)}
     if kind is int or kind in (np.int64, np.int32):
+        if int(value).bit_length() > MAX_INT_BITS:
+            return _other("an int of %d bits" % int(value).bit_length())
         return {"t": "int", "type": kind.__name__, "value": int(value)}
     if value is None:
         return {"t": "none"}
     if kind is str:
-        return {"t": "str", "value": value[:200]}
-    if depth < MAX_DEPTH and kind is dict and len(value) <= MAX_ITEMS:
-        if all(type(key) is str for key in value):
-            return {"t": "dict", "items": {key: encode(item, depth + 1) for key, item in value.items()}}
-    if depth < MAX_DEPTH and kind in (tuple, list) and len(value) <= MAX_ITEMS:
-        return {"t": kind.__name__, "items": [encode(item, depth + 1) for item in value]}
-    return {"t": "other", "type": kind.__name__[:80]}
+        return {"t": "str", "value": clean_text(value, MAX_STR_CHARS)}
+    if depth < MAX_DEPTH and kind is dict and all(type(key) is str for key in value):
+        problem = dict_problem(list(value))
+        return _other(problem) if problem else {
+            "t": "dict", "items": {key: encode(item, depth + 1) for key, item in value.items()}}
+    if depth < MAX_DEPTH and kind in (tuple, list):
+        problem = sequence_problem(kind.__name__, len(value))
+        return _other(problem) if problem else {
+            "t": kind.__name__, "items": [encode(item, depth + 1) for item in value]}
+    return _other(kind.__name__)
+
+
+def _encode_array(value):
+    if value.dtype.name not in ARRAY_DTYPES:
+        return _other("ndarray of dtype " + str(value.dtype))
+    problem = array_problem(value.shape)
+    return _other(problem) if problem else {"t": "ndarray", "dtype": value.dtype.name,
+                                            "shape": list(value.shape), "data": value.ravel().tolist()}
+
+
+def _other(description):
+    return {"t": "other", "type": clean_text(description, MAX_TYPE_NAME_CHARS)}
 
 
 def decode(data):
@@ -89,7 +156,8 @@ def _on_alarm(signum, frame):
 
 def describe_error(error):
     """``("ValueError: message", "<cell 3>, line 7")``: where in the student's cells it happened."""
-    text = "%s: %s" % (type(error).__name__, str(error)[:300])
+    text = "%s: %s" % (clean_text(type(error).__name__, MAX_TYPE_NAME_CHARS),
+                       clean_text(str(error), MAX_EXCEPTION_CHARS))
     where = ""
     for frame in traceback.extract_tb(error.__traceback__):
         if frame.filename.startswith("<cell"):
