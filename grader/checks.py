@@ -200,7 +200,6 @@ def _ratio_hint(expected, received):
 
 
 DECIMAL = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][-+]?\d+)?")
-MAX_MESSAGE_CHARS = 600
 
 
 def mask_values(text):
@@ -217,11 +216,6 @@ def _significant_digits(number):
     mantissa = re.split("[eE]", number)[0].lstrip("+-")
     digits = mantissa.replace(".", "").lstrip("0")
     return len(digits) if "." in mantissa else len(digits.rstrip("0"))
-
-
-def bounded(text, limit=MAX_MESSAGE_CHARS):
-    """``text`` cut to ``limit`` characters, with an ellipsis when it was longer."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def follow(value, path):

@@ -154,10 +154,18 @@ def _on_alarm(signum, frame):
     raise CallTimeout("the call ran longer than its time limit")
 
 
+def _message_of(error):
+    """``str(error)``, or a note when the student's ``__str__`` fails."""
+    try:
+        return str(error)
+    except BaseException:  # noqa: BLE001 - the exception's own class is the student's code
+        return "(its message could not be read: its __str__ failed)"
+
+
 def describe_error(error):
     """``("ValueError: message", "<cell 3>, line 7")``: where in the student's cells it happened."""
     text = "%s: %s" % (clean_text(type(error).__name__, MAX_TYPE_NAME_CHARS),
-                       clean_text(str(error), MAX_EXCEPTION_CHARS))
+                       clean_text(_message_of(error), MAX_EXCEPTION_CHARS))
     where = ""
     for frame in traceback.extract_tb(error.__traceback__):
         if frame.filename.startswith("<cell"):

@@ -19,14 +19,15 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from grader import harness, sandbox, secret
-from grader.checks import Outcome, Result, bounded, compare, compare_shape, follow, mask_values
+from grader.checks import Outcome, Result, compare, compare_shape, follow, mask_values
 from grader.mutants import mutant_functions
 from grader.notebook import READ_SECONDS, load_definitions
-from grader.results import parse_events
+from grader.results import clean_text, parse_events
 from grader.submission import Ungradable, read_submission
 
 MAX_SANDBOX_RUNS = 8
 MAX_NOTES = 20
+MAX_MESSAGE_CHARS = 600
 
 
 @dataclass
@@ -200,13 +201,13 @@ def judge(check, cases, outcomes, diagnoser, expected_by_case):
 
 def _failed(check, message, diagnosis):
     """A failed check; its message passes the one gate that keeps values off every verdict."""
-    return Result(check.name, check.grade_id, check.points, False, message=bounded(mask_values(message)),
-                  diagnosis=diagnosis)
+    return Result(check.name, check.grade_id, check.points, False,
+                  message=clean_text(mask_values(message), MAX_MESSAGE_CHARS), diagnosis=diagnosis)
 
 
 def _bounded_notes(notes):
-    """At most ``MAX_NOTES`` notes, each masked and bounded like a message."""
-    kept = [bounded(mask_values(note)) for note in notes[:MAX_NOTES]]
+    """At most ``MAX_NOTES`` notes, each masked, cleaned and cut like a message."""
+    kept = [clean_text(mask_values(note), MAX_MESSAGE_CHARS) for note in notes[:MAX_NOTES]]
     return kept + (["... and %d more notes like these" % (len(notes) - MAX_NOTES)] if len(notes) > MAX_NOTES else [])
 
 

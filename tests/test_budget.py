@@ -68,7 +68,7 @@ def test_a_child_that_keeps_writing_costs_one_budget_not_one_per_function(tmp_pa
     verdict = grade_notebook(path, a3, course.solution_notebook(A3), secret.one_time_secret(), "s",
                              limits=limits)
     assert verdict.score == 0
-    assert verdict.seconds < limits.submission_seconds + 3
+    assert verdict.seconds < limits.submission_seconds + 6, "judging after the budget takes seconds at most"
     messages = " ".join(check["message"] for check in verdict.checks)
     assert "ran out of time" in messages and "used up its 10 s of grading time" in messages
 

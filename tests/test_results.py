@@ -371,3 +371,12 @@ def test_forged_huge_and_malformed_lines_give_a_small_verdict_and_keep_the_hones
                     if case.function == "backward_propagation"]
     cell = FORGED_LINES.replace("BACKWARD_IDS", repr(backward_ids))
     assert_small_verdict_with_honest_points(grade(with_cell(solution_notebook, cell)))
+
+
+def test_an_exception_whose_message_cannot_be_read_fails_only_its_call(solution_notebook, grade):
+    cell = ('class Unprintable(Exception):\n    def __str__(self):\n        raise RuntimeError("no")\n'
+            'def backward_propagation(parameters, cache, X, Y):\n    raise Unprintable()\n')
+    verdict = grade(with_cell(solution_notebook, cell))
+    assert verdict.score == 9
+    backward = [check for check in verdict.checks if check["grade_id"] == "test_backward_propagation"]
+    assert all("its __str__ failed" in check["message"] for check in backward)
