@@ -7,7 +7,6 @@ submissions whose verdict was made from the same notebook by the same grader (``
 import csv
 import hashlib
 import os
-import queue
 import sys
 import time
 import traceback
@@ -88,9 +87,6 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
     if summary.skipped:
         print("%d submission(s) already graded with this grader and unchanged: skipped (use --force to "
               "regrade)" % summary.skipped, file=out)
-    slots = queue.Queue()
-    for slot in range(jobs):
-        slots.put(slot)
 
     def grade(name):
         """``(verdict, fingerprint)``: the fingerprint is that of the very bytes graded."""
@@ -99,16 +95,13 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
         except Ungradable as error:
             verdict = Verdict(name, assignment_name, "ungradable", 0.0, total_points(assignment), reason=str(error))
             return verdict, submission_fingerprint(None, str(error), grader)
-        slot = slots.get()
         try:
-            verdict = grade_submission(data, assignment, solution, key, name, slot=slot, limits=limits)
+            verdict = grade_submission(data, assignment, solution, key, name, limits=limits)
         except Exception as error:  # noqa: BLE001 - one broken submission must not stop the class
             traceback.print_exc(file=out)
             verdict = Verdict(name, assignment_name, "ungradable", 0.0, total_points(assignment),
                               reason="the grader failed on this submission (%s: %s); please report it"
                               % (type(error).__name__, error))
-        finally:
-            slots.put(slot)
         return verdict, submission_fingerprint(data, None, grader)
 
     started = time.monotonic()

@@ -360,12 +360,9 @@ def _memory_group(limits):
         raise SandboxUnavailable("cannot limit the sandbox's memory: %s" % error) from None
 
 
-def run_job(job, slot=0, limits=Limits()):
-    """Run ``job`` (a JSON-able dict, see ``grader.harness``) in a fresh sandbox.
-
-    ``slot`` (which of the grader's concurrent runs this is) changes nothing any more: every run
-    has a uid and a memory group of its own.
-    """
+def run_job(job, limits=Limits()):
+    """Run ``job`` (a JSON-able dict, see ``grader.harness``) in a fresh sandbox: a uid, a memory
+    group and namespaces of its own."""
     require_tools()
     seccomp_program()
     uid = fresh_uid() if os.geteuid() == 0 else None
@@ -416,7 +413,7 @@ def _run(grading_dir, uid, limits, group):
     for reader in readers:
         reader.join(timeout=5)
     text = {name: b"".join(chunks).decode("utf-8", "replace") for name, chunks in outputs.items()}
-    return SandboxRun(result_lines=text["result"].splitlines(), stdout=text["stdout"],
+    return SandboxRun(result_lines=text["result"].split("\n"), stdout=text["stdout"],
                       stderr=text["stderr"], returncode=process.returncode,
                       timed_out=stopped == "time", seconds=time.monotonic() - started,
                       memory_exceeded=group is not None and (stopped == "memory" or group.oom_kills() > 0),

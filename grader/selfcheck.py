@@ -55,7 +55,7 @@ def run_selfcheck(name, jobs=2, out=sys.stdout):
             path = Path(scratch) / str(index) / (name + ".ipynb")
             path.parent.mkdir()
             path.write_text(json.dumps(notebook), encoding="utf-8")
-            return grade_notebook(path, assignment, solution_path, key, label, slot=index % jobs)
+            return grade_notebook(path, assignment, solution_path, key, label)
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             verdicts = list(pool.map(grade, enumerate(subjects)))

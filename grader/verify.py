@@ -58,7 +58,7 @@ class Verdict:
         return totals
 
 
-def run_cases(cells, cases, deadline, slot=0, limits=sandbox.Limits()):
+def run_cases(cells, cases, deadline, limits=sandbox.Limits()):
     """Call the student's functions on every case, in as few sandboxes as crashes allow.
 
     Every run together must end by ``deadline`` (a ``time.monotonic()`` value): each run gets only
@@ -73,7 +73,7 @@ def run_cases(cells, cases, deadline, slot=0, limits=sandbox.Limits()):
         job = {"cells": cells, "calls": [{"id": case.id, "function": case.function,
                                           "args": [harness.encode(arg) for arg in case.args]}
                                          for case in pending]}
-        run = sandbox.run_job(job, slot=slot, limits=replace(limits, wall_seconds=min(limits.wall_seconds, left)))
+        run = sandbox.run_job(job, limits=replace(limits, wall_seconds=min(limits.wall_seconds, left)))
         loaded, load_errors, started, found = parse_events(run.result_lines, {case.id for case in pending})
         outcomes.update(found)
         notes.extend(error for error in load_errors if error not in notes)
@@ -230,8 +230,7 @@ def explain_skipped_name(result, skipped):
     return result
 
 
-def grade_notebook(path, assignment, solution_path, key, student, slot=0, limits=sandbox.Limits(),
-                   trusted_root=None):
+def grade_notebook(path, assignment, solution_path, key, student, limits=sandbox.Limits(), trusted_root=None):
     """Read the notebook at ``path`` (see ``grader.submission``) and grade it: a :class:`Verdict`.
 
     Below ``trusted_root`` (a course's ``submitted/`` folder) every part of ``path`` is untrusted.
@@ -240,10 +239,10 @@ def grade_notebook(path, assignment, solution_path, key, student, slot=0, limits
         data = read_submission(path, trusted_root)
     except Ungradable as error:
         return Verdict(student, assignment.NAME, "ungradable", 0.0, total_points(assignment), reason=str(error))
-    return grade_submission(data, assignment, solution_path, key, student, slot=slot, limits=limits)
+    return grade_submission(data, assignment, solution_path, key, student, limits=limits)
 
 
-def grade_submission(data, assignment, solution_path, key, student, slot=0, limits=sandbox.Limits()):
+def grade_submission(data, assignment, solution_path, key, student, limits=sandbox.Limits()):
     """Grade a notebook, given as its file's bytes, for ``assignment`` (a ``grader.assignments`` module).
 
     ``key`` is the course secret: the secret cases are drawn from it, the student and ``data``
@@ -258,7 +257,7 @@ def grade_submission(data, assignment, solution_path, key, student, slot=0, limi
                        seconds=time.monotonic() - started)
     cases = assignment.make_cases(secret.case_generator(key, assignment.NAME, student, data))
     deadline = started + limits.submission_seconds
-    outcomes, notes = run_cases(definitions.cells, cases, deadline, slot=slot, limits=limits)
+    outcomes, notes = run_cases(definitions.cells, cases, deadline, limits=limits)
     diagnoser = Diagnoser(assignment, solution_path)
     expected = reference_outputs(cases, assignment.reference)
     results = [explain_skipped_name(judge(check, cases, outcomes, diagnoser, expected), definitions.skipped)
