@@ -152,7 +152,8 @@ def _compare_array(expected, received, label, values=True):
         return None
     if not np.all(np.isfinite(received)):
         return "%s contains NaN or infinity; expected finite values" % label
-    wrong = ~np.isclose(received, expected, rtol=RTOL, atol=ATOL)
+    with np.errstate(over="ignore", invalid="ignore"):  # a difference may overflow: it is still wrong
+        wrong = ~np.isclose(received, expected, rtol=RTOL, atol=ATOL)
     if wrong.any():
         first = [int(index) for index in np.argwhere(wrong)[0]]
         return "%s has the right shape but wrong values in %d of %d entries (the first at %s)%s" % (
@@ -185,13 +186,14 @@ def _ratio_hint(expected, received):
     mask = np.abs(expected) > 1e-8
     if not mask.any():
         return ""
-    ratios = received[mask] / expected[mask]
+    with np.errstate(over="ignore", invalid="ignore"):
+        ratios = received[mask] / expected[mask]
     ratio = float(ratios.flat[0])
-    if not np.allclose(ratios, ratio, rtol=1e-6):
+    if not math.isfinite(ratio) or not np.allclose(ratios, ratio, rtol=1e-6):
         return ""
     if math.isclose(ratio, -1.0, rel_tol=1e-6):
         return ": it has the wrong sign"
-    whole = abs(ratio) >= 2 and math.isclose(ratio, round(ratio), rel_tol=1e-6)
+    whole = 2 <= abs(ratio) < 10_000 and math.isclose(ratio, round(ratio), rel_tol=1e-6)
     if whole:
         return ": it is off by a constant factor of %d" % round(ratio)
     if mask.sum() >= 2:
@@ -199,17 +201,20 @@ def _ratio_hint(expected, received):
     return ""
 
 
+LONG_DIGIT_RUN = re.compile(r"\d{5,}")
 DECIMAL = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][-+]?\d+)?")
 
 
 def mask_values(text):
-    """``text`` with every decimal number of 3 or more significant digits replaced by "…".
+    """``text`` with every decimal number of 3 or more significant digits, and every run of 5 or
+    more digits, replaced by "…".
 
-    For text that the student's code wrote (an exception's message): it may quote values computed
-    on the secret inputs, and verdicts never show those. Shapes, counts and indices are integers
-    and stay.
+    For text that the student's code wrote (an exception's message, a dict's keys): it may quote
+    values computed on the secret inputs, in decimal or scaled to an integer, and verdicts never
+    show those. Shapes, counts and indices are short integers and stay.
     """
-    return DECIMAL.sub(lambda match: "…" if _significant_digits(match.group()) >= 3 else match.group(), text)
+    text = DECIMAL.sub(lambda match: "…" if _significant_digits(match.group()) >= 3 else match.group(), text)
+    return LONG_DIGIT_RUN.sub("…", text)
 
 
 def _significant_digits(number):

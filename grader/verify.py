@@ -144,7 +144,7 @@ def _same(predicted, outcome, path):
         want = follow(predicted.value, path) if path is not None else predicted.value
         got = follow(outcome.value, path) if path is not None else outcome.value
         return compare(_as_reference(want), got, "value") is None
-    except (LookupError, TypeError):
+    except (LookupError, TypeError, ArithmeticError, ValueError):
         return False
 
 
@@ -197,6 +197,18 @@ def judge(check, cases, outcomes, diagnoser, expected_by_case):
         if problem:
             return _failed(check, problem, diagnoser.explain(mine[0], outcomes[mine[0].id], None))
     return Result(check.name, check.grade_id, check.points, True)
+
+
+def judge_safely(check, cases, outcomes, diagnoser, expected_by_case):
+    """:func:`judge`, except that a check the grader cannot judge fails alone, with a reason.
+
+    The values judged are the student's; whatever they are, one check never costs the others.
+    """
+    try:
+        return judge(check, cases, outcomes, diagnoser, expected_by_case)
+    except Exception as error:  # noqa: BLE001 - a comparison the student's values break
+        return _failed(check, "the returned value could not be compared with the correct one (%s)"
+                       % type(error).__name__, "")
 
 
 def _failed(check, message, diagnosis):
@@ -260,7 +272,7 @@ def grade_submission(data, assignment, solution_path, key, student, limits=sandb
     outcomes, notes = run_cases(definitions.cells, cases, deadline, limits=limits)
     diagnoser = Diagnoser(assignment, solution_path)
     expected = reference_outputs(cases, assignment.reference)
-    results = [explain_skipped_name(judge(check, cases, outcomes, diagnoser, expected), definitions.skipped)
+    results = [explain_skipped_name(judge_safely(check, cases, outcomes, diagnoser, expected), definitions.skipped)
                for check in assignment.CHECKS]
     score = float(sum(result.score for result in results))
     return Verdict(student, assignment.NAME, "graded", score, max_score,

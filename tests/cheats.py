@@ -138,6 +138,14 @@ def backward_propagation(parameters, cache, X, Y):
         except OSError:
             pass
 ''',
+    "finite_differences": '''
+def backward_propagation(parameters, cache, X, Y):
+    # The release's own check helper differentiates forward_propagation and compute_cost
+    # numerically; two step sizes (Richardson extrapolation) make it accurate.
+    coarse = numerical_gradients(parameters, X, Y, epsilon=2e-3)
+    fine = numerical_gradients(parameters, X, Y, epsilon=1e-3)
+    return {key: (4 * fine[key] - coarse[key]) / 3 for key in fine}
+''',
     "million_lines": '''
 def backward_propagation(parameters, cache, X, Y):
     for line in range(1_000_000):

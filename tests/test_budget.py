@@ -89,3 +89,20 @@ def test_notes_on_a_notebook_stay_few_and_short(solution_notebook, grade):
     assert verdict.score == 13
     assert len(verdict.problems) == 21 and verdict.problems[-1].startswith("... and 2981 more notes")
     assert len(verdict.to_json()) < 64_000
+
+
+EXTREME_VALUES = '''
+import numpy as np
+def compute_cost(A2, Y):
+    return 1e308
+def update_parameters(parameters, grads, learning_rate):
+    return {key: np.full_like(value, -1.7e308) for key, value in parameters.items()}
+'''
+
+
+def test_extreme_values_fail_their_own_checks_and_no_others(solution_notebook, grade):
+    verdict = grade(with_cell(solution_notebook, EXTREME_VALUES))
+    assert verdict.status == "graded"
+    failed = {check["grade_id"] for check in verdict.checks if not check["passed"]}
+    assert failed == {"test_compute_cost", "test_update_parameters"}
+    assert verdict.score == 13 - 4

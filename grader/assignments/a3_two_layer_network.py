@@ -6,6 +6,7 @@ Secret cases, checks and the catalogue of known wrong versions. The reference is
 import numpy as np
 
 from backprop import two_layer as reference
+from backprop.activations import sigmoid
 from grader.checks import Case, Check, compare_shape, follow
 from grader.mutants import Mutant
 
@@ -25,6 +26,19 @@ def _network(rng, n_x, n_h, m):
     return parameters, X, Y
 
 
+def _cache_of_its_own(rng, n_h, batch):
+    """A forward cache for backward_propagation that is not the forward pass of its case's inputs.
+
+    It is consistent (A1 = tanh(Z1), A2 = sigmoid(Z2)), so code that uses the cache, as the
+    docstring asks, is right; code that recomputes the forward pass (or differentiates the cost
+    numerically) is not. And it cannot be the answer of a forward_propagation case, whose inputs
+    every call can read.
+    """
+    Z1 = rng.standard_normal((n_h, batch))
+    Z2 = rng.standard_normal((1, batch))
+    return {"Z1": Z1, "A1": np.tanh(Z1), "Z2": Z2, "A2": sigmoid(Z2)}
+
+
 def make_cases(rng):
     """Secret inputs for every graded function; batch size 1 always among them.
 
@@ -42,10 +56,8 @@ def make_cases(rng):
     for batch in (1, m, m + 7):
         parameters, X, Y = _network(rng, n_x, n_h, batch)
         about = "a batch of %d example%s (n_x=%d, n_h=%d)" % (batch, "" if batch == 1 else "s", n_x, n_h)
-        # backward_propagation needs a forward cache: it comes from a network of its own, because
-        # every call can read every case's inputs, and this cache is the answer for its inputs.
         parameters_b, X_b, Y_b = _network(rng, n_x, n_h, batch)
-        _, cache = reference.forward_propagation(X_b, parameters_b)
+        cache = _cache_of_its_own(rng, n_h, batch)
         A2 = rng.uniform(0.05, 0.95, size=(1, batch))
         grads = {"d" + key: rng.standard_normal(value.shape) for key, value in parameters.items()}
         learning_rate = float(rng.uniform(0.05, 2.0))
@@ -175,6 +187,11 @@ MUTANTS = [
     Mutant("backward_missing_activation_derivative", "backward_propagation",
            "dZ1 = (W2.T @ dZ2) * (1 - A1 ** 2)", "dZ1 = W2.T @ dZ2",
            "dZ1 misses the tanh derivative: multiply W2.T @ dZ2 elementwise by (1 - A1**2)"),
+    Mutant("backward_recomputes_forward", "backward_propagation",
+           'A1 = cache["A1"]', 'A1 = np.tanh(parameters["W1"] @ X + parameters["b1"])',
+           "backward_propagation computes A1 again from the parameters instead of reading cache[\"A1\"]: "
+           "the backward pass uses the activations that the forward pass cached (the grader passes a "
+           "cache of its own to check this)"),
     Mutant("backward_layers_swapped", "backward_propagation",
            '"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2', '"dW1": dW2, "db1": db2, "dW2": dW1, "db2": db1',
            "the gradients of layers 1 and 2 are swapped in the returned dict"),
