@@ -89,10 +89,16 @@ def sequence_problem(kind, length):
 
 
 def encode(value, depth=0):
-    """Encode a value as plain JSON data, by its exact type (subclasses are reported as "other")."""
+    """Encode a value as plain JSON data.
+
+    Numbers and strings go by their exact type (a subclass of float or str is reported as
+    "other"). Arrays, dicts, lists and tuples go by what their base type holds, read with the base
+    type's own methods, so an ``OrderedDict`` is the dict it holds and a named tuple the tuple: the
+    parent receives plain data whatever the class does.
+    """
     kind = type(value)
-    if kind is np.ndarray:
-        return _encode_array(value)
+    if isinstance(value, np.ndarray):
+        return _encode_array(np.ndarray.view(value, np.ndarray))
     if kind is bool or kind is np.bool_:
         return {"t": "bool", "type": kind.__name__, "value": bool(value)}
     if kind is float or kind in (np.float64, np.float32, np.float16):
@@ -105,14 +111,19 @@ def encode(value, depth=0):
         return {"t": "none"}
     if kind is str:
         return {"t": "str", "value": clean_text(value, MAX_STR_CHARS)}
-    if depth < MAX_DEPTH and kind is dict and all(type(key) is str for key in value):
-        problem = dict_problem(list(value))
+    if depth < MAX_DEPTH and isinstance(value, dict):
+        if dict.__len__(value) > MAX_KEYS:
+            return _other("a dict with %d keys" % dict.__len__(value))
+        items = list(dict.items(value))
+        if all(type(key) is str for key, _ in items):
+            problem = dict_problem([key for key, _ in items])
+            return _other(problem) if problem else {
+                "t": "dict", "items": {key: encode(item, depth + 1) for key, item in items}}
+    if depth < MAX_DEPTH and isinstance(value, (tuple, list)):
+        base = tuple if isinstance(value, tuple) else list
+        problem = sequence_problem(base.__name__, base.__len__(value))
         return _other(problem) if problem else {
-            "t": "dict", "items": {key: encode(item, depth + 1) for key, item in value.items()}}
-    if depth < MAX_DEPTH and kind in (tuple, list):
-        problem = sequence_problem(kind.__name__, len(value))
-        return _other(problem) if problem else {
-            "t": kind.__name__, "items": [encode(item, depth + 1) for item in value]}
+            "t": base.__name__, "items": [encode(item, depth + 1) for item in base.__iter__(value)]}
     return _other(kind.__name__)
 
 

@@ -33,6 +33,7 @@ MAX_REPLY_BYTES = 256 << 20
 _READERS = multiprocessing.get_context("forkserver")
 _READERS.set_forkserver_preload([__name__])
 PYTHON_LINE_END = re.compile(r"\r\n|\r|\n")
+BODY_IN_NAMESPACE = {"time", "capture", "prun"}  # cell magics whose body defines names as a cell would
 KEPT_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -56,19 +57,32 @@ def read_code_cells(data):
         raise Ungradable("the file is not valid JSON (%s): it is not a saved notebook" % error) from None
     except RecursionError:
         raise Ungradable("the file nests JSON too deeply to be a saved notebook") from None
-    if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
+    cells = _cells(document)
+    if cells is None:
         raise Ungradable("the file is JSON but not a Jupyter notebook (it has no list of cells)")
-    sources = [source_text(cell) for cell in document["cells"]
-               if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    sources = [source_text(cell) for cell in cells if isinstance(cell, dict) and cell.get("cell_type") == "code"]
     sources = [source for source in sources if source is not None]
     if not sources:
         raise Ungradable("the notebook has no code cells")
     return sources
 
 
+def _cells(document):
+    """The notebook's list of cells (nbformat 4), or its worksheets' cells (nbformat 3); else None."""
+    if not isinstance(document, dict):
+        return None
+    if isinstance(document.get("cells"), list):
+        return document["cells"]
+    if isinstance(document.get("worksheets"), list):
+        return [cell for sheet in document["worksheets"] if isinstance(sheet, dict)
+                and isinstance(sheet.get("cells"), list) for cell in sheet["cells"]]
+    return None
+
+
 def source_text(cell):
-    """A cell's source as one string (notebooks store it as a string or a list of lines); None if neither."""
-    source = cell.get("source", "")
+    """A cell's source as one string (notebooks store it as a string or a list of lines, nbformat 3
+    under "input"); None if neither."""
+    source = cell.get("source", cell.get("input", ""))
     if isinstance(source, list) and all(isinstance(line, str) for line in source):
         return "".join(source)
     return source if isinstance(source, str) else None
@@ -102,6 +116,9 @@ def extract_definitions(sources, seconds_per_cell=None):
             problems.append("code cell %d could not be read as IPython input (%s); its definitions were "
                             "skipped" % (index, str(error)[:200]))
             continue
+        if cell_magic(source) not in BODY_IN_NAMESPACE | {None}:
+            problems.append("code cell %d starts with %%%%%s, which the grader does not run: definitions in "
+                            "it were not read (move them to a cell of their own)" % (index, cell_magic(source)))
         if kept:
             cells.append({"index": index, "code": kept_code})
         for statement in tree.body:
@@ -112,6 +129,12 @@ def extract_definitions(sources, seconds_per_cell=None):
             else:
                 skipped.update(dict.fromkeys(names, index))
     return Definitions(cells=cells, problems=problems, skipped=skipped)
+
+
+def cell_magic(source):
+    """The name of the cell magic that a cell starts with (``%%time`` gives "time"), or None."""
+    first = source.lstrip("\n").split("\n", 1)[0]
+    return first[2:].split(" ", 1)[0].strip() if first.startswith("%%") else None
 
 
 class CellTooSlow(Exception):
@@ -140,8 +163,14 @@ def _parse_cell(source):
     """``(code, tree)``: the cell as Python reads it or, if it is not Python, as IPython would run it.
 
     IPython's input transformers only rewrite what is not valid Python (``%magic``, ``!shell``,
-    prompts, an indented first line), so a cell that parses is kept exactly as written.
+    prompts, an indented first line), so a cell that parses is kept exactly as written. A cell
+    magic that runs its body in the notebook's namespace (``%%time``, ``%%capture``, ``%%prun``)
+    is read as its body, on the same lines.
     """
+    if cell_magic(source) in BODY_IN_NAMESPACE:
+        stripped = source.lstrip("\n")
+        body = stripped.split("\n", 1)[1] if "\n" in stripped else ""
+        source = "\n" * (len(source) - len(stripped) + 1) + body
     try:
         return source, ast.parse(source)
     except SyntaxError:

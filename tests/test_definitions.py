@@ -98,3 +98,46 @@ def test_a_correct_notebook_with_page_breaks_and_odd_characters_keeps_full_marks
     verdict = grade(_with_character_in_every_solution_cell(solution_notebook, character))
     assert verdict.score == verdict.max_score == 13, [
         check["message"] for check in verdict.checks if not check["passed"]]
+
+
+@pytest.mark.parametrize("magic", ["%%time", "%%capture captured", "%%prun -q"])
+def test_a_cell_magic_that_runs_its_body_here_keeps_the_body_definitions(magic, solution_notebook, grade):
+    changed = copy.deepcopy(solution_notebook)
+    for cell in changed["cells"]:
+        source = "".join(cell["source"])
+        if "def backward_propagation(" in source or "def forward_propagation(" in source:
+            cell["source"] = magic + "\n" + source
+    verdict = grade(changed)
+    assert verdict.score == 13, [check["message"] for check in verdict.checks if not check["passed"]]
+
+
+def test_a_cell_magic_that_does_not_run_here_is_reported():
+    definitions = extract_definitions(["%%timeit\ndef f():\n    pass\n", "%%bash\necho hi\n"])
+    assert definitions.cells == []
+    assert [problem.split(",")[0] for problem in definitions.problems] == [
+        "code cell 1 starts with %%timeit", "code cell 2 starts with %%bash"]
+
+
+def test_dicts_and_tuples_of_other_classes_are_read_as_what_they_hold(solution_notebook, grade):
+    changed = copy.deepcopy(solution_notebook)
+    for cell in changed["cells"]:
+        source = "".join(cell["source"])
+        if "def backward_propagation(" in source:
+            cell["source"] = "from collections import OrderedDict\n" + source.replace(
+                'grads = {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}',
+                "grads = OrderedDict(dW1=dW1, db1=db1, dW2=dW2, db2=db2)")
+        if "def forward_propagation(" in source:
+            cell["source"] = ("from typing import NamedTuple\n"
+                              "class Forward(NamedTuple):\n    A2: object\n    cache: dict\n" + source)
+    changed = with_cell(changed, "_forward = forward_propagation\n"
+                                 "def forward_propagation(X, parameters):\n"
+                                 "    return Forward(*_forward(X, parameters))\n")
+    verdict = grade(changed)
+    assert verdict.score == 13, [check["message"] for check in verdict.checks if not check["passed"]]
+
+
+def test_an_nbformat_3_notebook_is_read(solution_notebook, grade):
+    cells = [{"cell_type": cell["cell_type"], "input": cell["source"], "outputs": [], "metadata": {}}
+             if cell["cell_type"] == "code" else cell for cell in solution_notebook["cells"]]
+    old_format = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": cells}]}
+    assert grade(old_format).score == 13
