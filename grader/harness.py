@@ -23,6 +23,9 @@ are part of the format: a value beyond them is sent as ``{"t": "other", "type": 
 and the parent (``grader.results``) refuses any record that breaks them. Text is sent through
 :func:`clean_text`, which the parent applies again to everything it reads.
 """
+import __future__
+import ast
+import codeop
 import json
 import math
 import signal
@@ -184,15 +187,40 @@ def describe_error(error):
     return text, where
 
 
-def run(job, emit):
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+def _display(*objects, **options):
+    """Stands in for IPython's ``display``, which a kernel provides and plain Python does not."""
+
+
+def load(cells, namespace):
+    """Run the kept definitions one top-level statement at a time; the errors, in words.
+
+    One statement that fails (a name set by a dropped statement, say) costs only itself, not the
+    definitions after it in its cell. ``__future__`` imports hold for every later cell, as in a
+    kernel. Annotations are not evaluated (``from __future__ import annotations`` for all): a
+    type hint may name something that only a dropped statement defines, and it changes nothing
+    that a function computes.
+    """
+    compiler = codeop.Compile()
+    compiler.flags |= __future__.annotations.compiler_flag
     errors = []
-    for cell in job["cells"]:
+    for cell in cells:
+        filename = "<cell %d>" % cell["index"]
         try:
-            exec(compile(cell["code"], "<cell %d>" % cell["index"], "exec"), namespace)
-        except BaseException as error:  # noqa: BLE001 - a cell that fails in a kernel fails here too
+            statements = ast.parse(cell["code"], filename).body
+        except BaseException as error:  # noqa: BLE001 - the parent parsed it already; be safe anyway
             errors.append(" in ".join(filter(None, describe_error(error))))
-    emit({"event": "loaded", "errors": errors})
+            continue
+        for statement in statements:
+            try:
+                exec(compiler(ast.Module(body=[statement], type_ignores=[]), filename, "exec"), namespace)
+            except BaseException as error:  # noqa: BLE001 - a statement that fails in a kernel fails here too
+                errors.append(" in ".join(filter(None, describe_error(error))))
+    return errors
+
+
+def run(job, emit):
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": _display}
+    emit({"event": "loaded", "errors": load(job["cells"], namespace)})
     signal.signal(signal.SIGALRM, _on_alarm)
     for call in job["calls"]:
         emit({"event": "started", "id": call["id"]})

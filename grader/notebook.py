@@ -1,9 +1,9 @@
 """Read a submitted notebook defensively and keep only the code that defines things.
 
 Grading runs the student's *definitions*, not the notebook: from every code cell the trusted
-parent keeps top-level imports, ``def`` and ``class`` statements and assignments that call
+parent keeps top-level imports, ``def`` and ``class`` statements, assignments that call
 nothing (``EPSILON = 1e-8``, ``relu = lambda z: np.maximum(0, z)``: a lambda's body is not run
-when it is assigned), and drops everything else (training loops, plots, prints, calls to
+when it is assigned) and ``try``/``if`` blocks made only of these, and drops everything else (training loops, plots, prints, calls to
 ``get_ipython()``). So a slow training cell costs no marks, and nothing that a cell does at top
 level (patching, input transformers, ``sys.exit()``) runs at all. What is kept still runs only
 inside the sandbox.
@@ -33,6 +33,7 @@ MAX_REPLY_BYTES = 256 << 20
 _READERS = multiprocessing.get_context("forkserver")
 _READERS.set_forkserver_preload([__name__])
 PYTHON_LINE_END = re.compile(r"\r\n|\r|\n")
+BLANK_TOP = re.compile(r"(?:[ \t\f\v]*(?:\r\n|\r|\n))*")
 BODY_IN_NAMESPACE = {"time", "capture", "prun"}  # cell magics whose body defines names as a cell would
 KEPT_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -132,9 +133,17 @@ def extract_definitions(sources, seconds_per_cell=None):
 
 
 def cell_magic(source):
-    """The name of the cell magic that a cell starts with (``%%time`` gives "time"), or None."""
-    first = source.lstrip("\n").split("\n", 1)[0]
-    return first[2:].split(" ", 1)[0].strip() if first.startswith("%%") else None
+    """The name of the cell magic that a cell starts with (``%%time`` gives "time"), or None.
+
+    Like IPython, it skips the lines at the top that hold only whitespace.
+    """
+    first = python_lines(source[len(_blank_top(source)):])[0]
+    return first[2:].split(" ", 1)[0].strip() or None if first.startswith("%%") else None
+
+
+def _blank_top(source):
+    """The lines at the top of ``source`` that hold only whitespace, with their line ends."""
+    return BLANK_TOP.match(source).group()
 
 
 class CellTooSlow(Exception):
@@ -167,10 +176,10 @@ def _parse_cell(source):
     magic that runs its body in the notebook's namespace (``%%time``, ``%%capture``, ``%%prun``)
     is read as its body, on the same lines.
     """
-    if cell_magic(source) in BODY_IN_NAMESPACE:
-        stripped = source.lstrip("\n")
-        body = stripped.split("\n", 1)[1] if "\n" in stripped else ""
-        source = "\n" * (len(source) - len(stripped) + 1) + body
+    if cell_magic(source) in BODY_IN_NAMESPACE:  # blank the top and the magic's line, keep the rest
+        lines = python_lines(source)
+        skipped = len(python_lines(_blank_top(source)))  # the blank lines and the magic's line
+        source = "\n" * skipped + "\n".join(lines[skipped:])
     try:
         return source, ast.parse(source)
     except SyntaxError:
@@ -223,6 +232,8 @@ def _assigned_names(statement):
         return [statement.name]
     if isinstance(statement, (ast.Import, ast.ImportFrom)):
         return [(alias.asname or alias.name).split(".")[0] for alias in statement.names]
+    if isinstance(statement, (ast.Try, ast.If, ast.With, ast.For, ast.While)):
+        return [name for block in _blocks(statement) for inner in block for name in _assigned_names(inner)]
     if isinstance(statement, ast.Assign):
         targets = statement.targets
     elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
@@ -233,11 +244,35 @@ def _assigned_names(statement):
 
 
 def _is_definition(statement):
+    """Whether a top-level statement only defines things (see the module docstring).
+
+    ``try``/``except`` and ``if`` blocks count when every statement in them does and their tests
+    run no code (``try: from scipy.special import expit`` / ``except ImportError: def expit...``).
+    """
     if isinstance(statement, KEPT_STATEMENTS):
         return True
     if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
-        return not any(isinstance(node, RUNS_CODE) for node in _walk_outside_lambdas(statement))
+        return _runs_no_code(statement)
+    if isinstance(statement, ast.Try):
+        return (all(_runs_no_code(handler.type) for handler in statement.handlers if handler.type)
+                and all(_only_definitions(block) for block in _blocks(statement)))
+    if isinstance(statement, ast.If):
+        return _runs_no_code(statement.test) and all(_only_definitions(block) for block in _blocks(statement))
     return False
+
+
+def _blocks(statement):
+    """The statement lists nested directly in a ``try`` or ``if``."""
+    blocks = [getattr(statement, name, []) for name in ("body", "orelse", "finalbody")]
+    return blocks + [handler.body for handler in getattr(statement, "handlers", [])]
+
+
+def _only_definitions(block):
+    return all(isinstance(statement, ast.Pass) or _is_definition(statement) for statement in block)
+
+
+def _runs_no_code(node):
+    return not any(isinstance(child, RUNS_CODE) for child in _walk_outside_lambdas(node))
 
 
 RUNS_CODE = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom,

@@ -228,17 +228,27 @@ def total_points(assignment):
     return float(sum(check.points for check in assignment.CHECKS))
 
 
-def explain_skipped_name(result, skipped):
-    """Point a ``NameError`` at the top-level statement the grader did not run, if that is the cause."""
-    match = re.search(r"NameError: name '(\w+)' is not defined", result.message)
-    if result.passed or result.diagnosis or not match or match.group(1) not in skipped:
+MISSING_NAME = re.compile(r"NameError: (?:name '(\w+)' is not defined|no function named (\w+) is defined)")
+
+
+def explain_missing_name(result, skipped, load_errors):
+    """Explain a missing name: set by a top-level statement the grader did not run, or lost to an
+    error while the definitions were loaded."""
+    match = MISSING_NAME.search(result.message)
+    if result.passed or result.diagnosis or not match:
         return result
-    name = match.group(1)
-    result.diagnosis = (
-        "%s is set at the top of code cell %d by a statement that runs code (it calls something). The "
-        "grader runs only the imports, def and class statements and constant assignments of your "
-        "notebook, never the rest, so %s does not exist when your function is graded: compute it "
-        "inside the function that needs it." % (name, skipped[name], name))
+    name = match.group(1) or match.group(2)
+    if name in skipped:
+        result.diagnosis = (
+            "%s is set in code cell %d by a statement that runs code (it calls something, or it is a "
+            "loop or a with block). The grader runs only the imports, def and class statements and "
+            "constant assignments of your notebook, never the rest, so %s does not exist when your "
+            "function is graded: define it at the top level of a cell, or compute it inside the "
+            "function that needs it." % (name, skipped[name], name))
+    elif load_errors:
+        result.diagnosis = clean_text(mask_values(
+            "%s was not defined; an error while your definitions were loaded may be why: %s"
+            % (name, load_errors[0])), MAX_MESSAGE_CHARS)
     return result
 
 
@@ -272,8 +282,8 @@ def grade_submission(data, assignment, solution_path, key, student, limits=sandb
     outcomes, notes = run_cases(definitions.cells, cases, deadline, limits=limits)
     diagnoser = Diagnoser(assignment, solution_path)
     expected = reference_outputs(cases, assignment.reference)
-    results = [explain_skipped_name(judge_safely(check, cases, outcomes, diagnoser, expected), definitions.skipped)
-               for check in assignment.CHECKS]
+    results = [explain_missing_name(judge_safely(check, cases, outcomes, diagnoser, expected),
+                                    definitions.skipped, notes) for check in assignment.CHECKS]
     score = float(sum(result.score for result in results))
     return Verdict(student, assignment.NAME, "graded", score, max_score,
                    problems=_bounded_notes(definitions.problems + ["error while defining: " + note

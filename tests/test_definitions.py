@@ -46,7 +46,7 @@ def test_a_helper_constant_computed_at_top_level_costs_marks_with_a_diagnosis_th
     cost_checks = [check for check in verdict.checks if check["grade_id"] == "test_compute_cost"]
     assert cost_checks and not any(check["passed"] for check in cost_checks)
     diagnosis = cost_checks[0]["diagnosis"]
-    assert "SAFE is set at the top of code cell" in diagnosis and "inside the function" in diagnosis
+    assert "SAFE is set in code cell" in diagnosis and "inside the function" in diagnosis
     assert verdict.score == verdict.max_score - sum(check["points"] for check in cost_checks)
 
 
@@ -141,3 +141,60 @@ def test_an_nbformat_3_notebook_is_read(solution_notebook, grade):
              if cell["cell_type"] == "code" else cell for cell in solution_notebook["cells"]]
     old_format = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": cells}]}
     assert grade(old_format).score == 13
+
+
+def _solution_with(solution_notebook, function, prefix="", replace=()):
+    """The solution with ``prefix`` put before the cell defining ``function`` (and replacements)."""
+    changed = copy.deepcopy(solution_notebook)
+    for cell in changed["cells"]:
+        source = "".join(cell["source"])
+        if "def %s(" % function in source:
+            for old, new in replace:
+                source = source.replace(old, new)
+            cell["source"] = prefix + source
+    return changed
+
+
+HONEST_STYLES = {
+    "statements_before_the_def": ("forward_propagation",
+                                  "demo_rng = np.random.default_rng(0)\nDEMO_X = demo_rng.standard_normal((2, 3))\n"
+                                  "N_DEMO = DEMO_X.shape[1]\n", ()),
+    "typed_dict_annotation": ("forward_propagation",
+                              "from typing import TypedDict\nCache = TypedDict('Cache', {'Z1': np.ndarray})\n",
+                              (("def forward_propagation(X, parameters):",
+                                "def forward_propagation(X, parameters) -> tuple[np.ndarray, Cache]:"),)),
+    "future_annotations": ("initialize_parameters", "from __future__ import annotations\n",
+                           (("def initialize_parameters(n_x, n_h, n_y, seed=0):",
+                             "def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int = 0) -> Later:"),)),
+    "blank_line_then_cell_magic": ("backward_propagation", "  \r\n%%time\n", ()),
+    "optional_import": ("forward_propagation",
+                        "try:\n    from scipy.special import expit\nexcept ImportError:\n"
+                        "    def expit(z):\n        return 1 / (1 + np.exp(-z))\n", ()),
+    "display_left_in": ("update_parameters", "",
+                        (("    ### END SOLUTION", "    display(sorted(parameters))\n    ### END SOLUTION"),)),
+    "unused_missing_module": ("compute_cost", "import not_installed_anywhere as pd\n", ()),
+}
+
+
+@pytest.mark.parametrize("style", sorted(HONEST_STYLES))
+def test_correct_notebooks_in_unusual_but_honest_styles_keep_full_marks(style, solution_notebook, grade):
+    function, prefix, replace = HONEST_STYLES[style]
+    notebook = _solution_with(solution_notebook, function, prefix, replace)
+    if style == "future_annotations":
+        notebook = with_cell(notebook, "class Later:\n    pass\n")
+    verdict = grade(notebook)
+    assert verdict.score == 13, [check["message"] for check in verdict.checks if not check["passed"]]
+
+
+def test_a_function_defined_where_the_grader_does_not_look_is_explained(solution_notebook, grade):
+    hidden = _solution_with(solution_notebook, "compute_cost", "for _ in range(1):\n",
+                            ())
+    for cell in hidden["cells"]:
+        source = "".join(cell["source"])
+        if source.startswith("for _ in range(1):\n"):
+            body = source.split("\n", 1)[1]
+            cell["source"] = "for _ in range(1):\n" + "".join("    " + line + "\n" for line in body.split("\n"))
+    verdict = grade(hidden)
+    cost = [check for check in verdict.checks if check["grade_id"] == "test_compute_cost"]
+    assert cost and all("is set in code cell" in check["diagnosis"] and "loop" in check["diagnosis"]
+                        for check in cost)
