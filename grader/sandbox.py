@@ -7,7 +7,7 @@ environment, nothing else of the repository), a read-only ``/grading`` folder ho
 all). Its environment is empty but for a few fixed variables; nothing tells it that it is being
 graded. Nothing it leaves behind reaches a later run: its files live on tmpfs mounts that vanish
 with it, System V IPC and POSIX message queues with its IPC namespace, abstract Unix sockets with
-its network namespace, and its processes with its PID namespace (and its memory group, below).
+its network namespace, and its processes with its PID namespace (and its cgroups, below).
 
 Who the child is: when the grader runs as root (as CI does), bubblewrap keeps the initial user
 namespace and the child drops, with ``setpriv``, to a uid and gid drawn at random for this run
@@ -23,12 +23,15 @@ fail with EPERM; bubblewrap loads it just before it starts the child.
 
 Limits: CPU time, processes (``RLIMIT_NPROC``: as root, the tasks of the run's own uid; otherwise
 the instructor's tasks plus the allowance), file size, no core dumps, and memory. As root, on a
-machine with a usable memory cgroup, one group per run (``grader.cgroups``) holds all of the
-sandbox's processes to ``Limits.memory_bytes`` together, swap included; the run is ended as soon as
-the kernel kills one of them for it, and the group is emptied and removed afterwards. Every process
-also gets ``RLIMIT_AS`` = ``Limits.memory_bytes`` (the only memory limit where no cgroup can be
-used: see :func:`memory_limit_description`). The wall time of the run and of each call is watched
-by the parent.
+machine with usable cgroups, the run gets a group on each hierarchy it uses (``grader.cgroups``):
+the memory group holds all of the sandbox's processes to ``Limits.memory_bytes`` together, swap
+included, and the run is ended as soon as the kernel kills one of them for it; the cpuacct group
+counts the CPU time of all of them together (exited ones included), and the parent ends the run
+once it passes ``Limits.cpu_seconds``; the cpu group's CFS quota lets the sandbox use at most
+``Limits.cpus`` CPUs at once. The groups are emptied and removed afterwards. Every process also
+gets ``RLIMIT_AS`` = ``Limits.memory_bytes`` and ``RLIMIT_CPU`` = ``Limits.cpu_seconds`` (the only
+limits where no cgroup can be used: see :func:`limits_description`). The wall time of the run and
+of each call is watched by the parent.
 
 Results come back through an inherited pipe, stdout and stderr through pipes; the parent
 reads all three to the end and keeps only a bounded head of each, so a flood of output neither
@@ -68,7 +71,8 @@ class Limits:
     """Resource limits for one sandboxed run, and the budget of a whole submission."""
     submission_seconds: float = 60.0   # wall time for everything one submission costs, all runs together
     wall_seconds: float = 60.0
-    cpu_seconds: int = 30
+    cpu_seconds: int = 30              # all of a sandbox's processes together (each alone without cgroups)
+    cpus: float = 1.0                  # how many CPUs a sandbox may keep busy at once (needs a cpu cgroup)
     seconds_per_call: float = 5.0
     load_seconds: float = 30.0
     memory_bytes: int = 1 << 30
@@ -94,6 +98,9 @@ class SandboxRun:
     ``memory_limited`` says whether a memory cgroup held the run as a whole; if so,
     ``memory_exceeded`` says whether the kernel killed a process of it for passing
     ``limits.memory_bytes`` and ``peak_memory_bytes`` is the most it held at once (None if unknown).
+    ``cpu_limited`` says whether a cpuacct cgroup counted the CPU time of the run as a whole; if
+    so, ``cpu_seconds_used`` is what all its processes used together and ``cpu_exceeded`` whether
+    that passed ``limits.cpu_seconds`` (then the parent ended the run).
     """
     result_lines: list
     stdout: str
@@ -104,6 +111,9 @@ class SandboxRun:
     memory_exceeded: bool = False
     peak_memory_bytes: int | None = None
     memory_limited: bool = False
+    cpu_exceeded: bool = False
+    cpu_seconds_used: float | None = None
+    cpu_limited: bool = False
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -120,6 +130,9 @@ class SandboxRun:
         """Why the child ended early, in words for a student; "" if it finished by itself."""
         if self.timed_out:
             return "it ran out of time"
+        if self.cpu_exceeded:
+            return ("it used up its %d s of CPU time (all its processes together)"
+                    % self.limits.cpu_seconds)
         if self.memory_exceeded:
             return ("it used more than %s of memory (all its processes together)"
                     % describe_size(self.limits.memory_bytes))
@@ -153,6 +166,28 @@ def memory_limit_description(limits=Limits()):
                 "of address space per process" % (size, base.version, base.path, size))
     return ("%s of address space per process (RLIMIT_AS), for up to %d processes: nothing limits a "
             "sandbox as a whole (that needs root and a usable memory cgroup)" % (size, limits.processes))
+
+
+def cpu_limit_description(limits=Limits()):
+    """One line saying what limits a sandbox's CPU time and rate on this machine, run by this user."""
+    seconds = limits.cpu_seconds
+    total, rate = cgroups.cpu_base(), cgroups.cpu_rate_base()
+    if total is not None:
+        line = ("%d s of CPU time for all of a sandbox's processes together (cpuacct, cgroup v%d "
+                "below %s), and %d s per process" % (seconds, total.version, total.path, seconds))
+    else:
+        line = ("%d s of CPU time per process (RLIMIT_CPU), for up to %d processes: nothing counts "
+                "a sandbox's CPU time as a whole (that needs root and a usable cpuacct cgroup)"
+                % (seconds, limits.processes))
+    if rate is not None:
+        return line + "; at most %g CPU at once (CFS quota, cgroup v%d below %s)" % (
+            limits.cpus, rate.version, rate.path)
+    return line + "; nothing caps how many CPUs it keeps busy at once (that needs a usable cpu cgroup)"
+
+
+def limits_description(limits=Limits()):
+    """Two lines saying what limits a sandbox's memory and CPU on this machine, run by this user."""
+    return ("memory: %s\nCPU: %s" % (memory_limit_description(limits), cpu_limit_description(limits)))
 
 
 @functools.lru_cache(maxsize=None)
@@ -321,14 +356,14 @@ def _process_quota(limits):
     return limits.processes if os.geteuid() == 0 else _tasks_of(os.getuid()) + limits.processes
 
 
-def _apply_limits(limits, group):
+def _apply_limits(limits, groups):
     """Runs in the forked child just before bubblewrap starts (so it binds the whole sandbox):
-    joins the run's memory group, if any, and sets the per-process limits."""
+    joins the run's cgroups, if any, and sets the per-process limits."""
     processes = _process_quota(limits)
 
     def apply():
-        if group is not None:
-            group.join()
+        if groups is not None:
+            groups.join()
         for name, value in ((resource.RLIMIT_AS, limits.memory_bytes),
                             (resource.RLIMIT_CPU, limits.cpu_seconds),
                             (resource.RLIMIT_NPROC, processes),
@@ -352,17 +387,18 @@ def _drain(stream, limit, sink, activity=None):
     sink.append(bytes(kept))
 
 
-def _memory_group(limits):
-    """A fresh memory cgroup limited to ``limits.memory_bytes``, or None where none can be used."""
+def _sandbox_groups(limits):
+    """Fresh cgroups for one run (memory, CPU rate, CPU count: whichever this machine gives),
+    or None where none can be used."""
     try:
-        return cgroups.MemoryGroup.create(limits.memory_bytes)
+        return cgroups.SandboxGroups.create(limits.memory_bytes, limits.cpus)
     except OSError as error:
-        raise SandboxUnavailable("cannot limit the sandbox's memory: %s" % error) from None
+        raise SandboxUnavailable("cannot make the sandbox's cgroups: %s" % error) from None
 
 
 def run_job(job, limits=Limits()):
     """Run ``job`` (a JSON-able dict, see ``grader.harness``) in a fresh sandbox: a uid, a memory
-    group and namespaces of its own."""
+    cgroups and namespaces of its own."""
     require_tools()
     seccomp_program()
     uid = fresh_uid() if os.geteuid() == 0 else None
@@ -374,16 +410,16 @@ def run_job(job, limits=Limits()):
             json.dump(job, handle)
         for name in ("harness.py", "job.json"):
             os.chmod(os.path.join(grading_dir, name), 0o644)
-        group = _memory_group(limits)
+        groups = _sandbox_groups(limits)
         try:
-            return _run(grading_dir, uid, limits, group)
+            return _run(grading_dir, uid, limits, groups)
         finally:
-            if group is not None:
-                group.kill_all()
-                group.remove()
+            if groups is not None:
+                groups.kill_all()
+                groups.remove()
 
 
-def _run(grading_dir, uid, limits, group):
+def _run(grading_dir, uid, limits, groups):
     """Start bubblewrap, read its pipes, watch it; the :class:`SandboxRun`."""
     read_end, write_end = os.pipe()
     filter_fd = _filter_fd()
@@ -392,7 +428,7 @@ def _run(grading_dir, uid, limits, group):
     try:
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            pass_fds=(write_end, filter_fd), preexec_fn=_apply_limits(limits, group),
+            pass_fds=(write_end, filter_fd), preexec_fn=_apply_limits(limits, groups),
             start_new_session=True)
     except BaseException:
         os.close(read_end)
@@ -409,45 +445,56 @@ def _run(grading_dir, uid, limits, group):
                    ("stderr", process.stderr, limits.output_bytes, None))]
     for reader in readers:
         reader.start()
-    stopped = _watch(process, started, activity, limits, group)
+    stopped = _watch(process, started, activity, limits, groups)
     for reader in readers:
         reader.join(timeout=5)
     text = {name: b"".join(chunks).decode("utf-8", "replace") for name, chunks in outputs.items()}
+    memory_limited = groups is not None and groups.memory_limited
+    cpu_used = groups.cpu_seconds() if groups is not None else None
     return SandboxRun(result_lines=text["result"].split("\n"), stdout=text["stdout"],
                       stderr=text["stderr"], returncode=process.returncode,
                       timed_out=stopped == "time", seconds=time.monotonic() - started,
-                      memory_exceeded=group is not None and (stopped == "memory" or group.oom_kills() > 0),
-                      peak_memory_bytes=group.peak_bytes() if group is not None else None,
-                      memory_limited=group is not None, limits=limits)
+                      memory_exceeded=memory_limited and (stopped == "memory" or groups.oom_kills() > 0),
+                      peak_memory_bytes=groups.peak_bytes() if memory_limited else None,
+                      memory_limited=memory_limited,
+                      cpu_exceeded=stopped == "cpu" or (cpu_used is not None
+                                                        and cpu_used > limits.cpu_seconds),
+                      cpu_seconds_used=cpu_used, cpu_limited=cpu_used is not None, limits=limits)
 
 
-def _watch(process, started, activity, limits, group):
+def _watch(process, started, activity, limits, groups):
     """Wait for the child; kill it when a call (or loading) goes silent too long, at the wall
-    limit, or as soon as the kernel killed one of its processes for the memory limit.
+    limit, as soon as the kernel killed one of its processes for the memory limit, or as soon as
+    all its processes together used more than their CPU time.
 
-    Returns why it had to be killed ("time" or "memory"), or "" if it ended by itself.
+    Returns why it had to be killed ("time", "memory" or "cpu"), or "" if it ended by itself.
     """
+    watch_memory = groups is not None and groups.memory_limited
+    watch_cpu = groups is not None and groups.cpu_counted
     while process.poll() is None:
         now = time.monotonic()
         idle_limit = limits.seconds_per_call + 2.0 if activity else limits.load_seconds
         silent_since = activity[-1] if activity else started
-        if group is not None and group.oom_kills():
-            _kill(process, group)
+        if watch_memory and groups.oom_kills():
+            _kill(process, groups)
             return "memory"
+        if watch_cpu and (groups.cpu_seconds() or 0) > limits.cpu_seconds:
+            _kill(process, groups)
+            return "cpu"
         if now - started > limits.wall_seconds or now - silent_since > idle_limit:
-            _kill(process, group)
+            _kill(process, groups)
             return "time"
         time.sleep(0.02)
     return ""
 
 
-def _kill(process, group):
+def _kill(process, groups):
     """Kill bubblewrap (``--die-with-parent`` then takes the whole PID namespace down) and
-    everything in the run's memory group."""
+    everything in the run's cgroups."""
     try:
         os.killpg(process.pid, 9)
     except ProcessLookupError:
         pass
-    if group is not None:
-        group.kill_all()
+    if groups is not None:
+        groups.kill_all()
     process.wait()

@@ -296,13 +296,13 @@ def test_memory_limit_is_named_to_the_student(solution_notebook, grade):
 def test_nothing_is_left_behind_when_a_run_times_out(monkeypatch):
     from grader import cgroups
     made = []
-    create = cgroups.MemoryGroup.create
+    create = cgroups.SandboxGroups.create
 
-    def recording_create(limit_bytes):
-        group = create(limit_bytes)
-        made.append(group)
-        return group
-    monkeypatch.setattr(cgroups.MemoryGroup, "create", staticmethod(recording_create))
+    def recording_create(*arguments):
+        groups = create(*arguments)
+        made.extend(groups.paths)
+        return groups
+    monkeypatch.setattr(cgroups.SandboxGroups, "create", staticmethod(recording_create))
     code = ("import os, time\ndef linger():\n    if os.fork() == 0:\n        os.setsid()\n"
             "        os.execv('/usr/bin/sleep', ['sleep', '%s'])\n    while True:\n        pass\n"
             % SLEEPER_SECONDS)
@@ -310,8 +310,73 @@ def test_nothing_is_left_behind_when_a_run_times_out(monkeypatch):
                            "calls": [{"id": "linger", "function": "linger", "args": []}]},
                           limits=sandbox.Limits(wall_seconds=2.0))
     assert run.timed_out and not run.memory_exceeded and run.stopped_because == "it ran out of time"
-    assert made and all(not group.path.exists() for group in made)
+    assert made and all(not path.exists() for path in made)
     assert not leftover_processes()
+
+
+SPINNERS = r'''
+import os
+import sys
+import time
+
+
+def cpu_seconds(pid):
+    """The CPU time (user and system) process ``pid`` has used, as /proc sees it."""
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            fields = handle.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def spin_everywhere(children):
+    """Fork ``children`` processes that spin; keep the result pipe busy so that the call never
+    looks idle, and write on it how much CPU time all of them have used so far."""
+    result_fd = int(sys.argv[-1])
+    pids = []
+    for _ in range(children):
+        try:
+            pid = os.fork()
+        except OSError:
+            break
+        if pid == 0:
+            while True:
+                pass
+        pids.append(pid)
+    started = time.monotonic()
+    while True:
+        used = cpu_seconds(os.getpid()) + sum(cpu_seconds(pid) for pid in pids)
+        os.write(result_fd, b"{}\n spun %.3f %.3f %d\n" % (used, time.monotonic() - started, len(pids)))
+        time.sleep(0.2)
+'''
+CPU_SECONDS, SPINNING_CHILDREN = 6, 15
+
+
+@needs_root
+def test_cpu_time_is_limited_for_all_processes_together():
+    limits = sandbox.Limits(cpu_seconds=CPU_SECONDS, wall_seconds=60.0, seconds_per_call=60.0)
+    run = sandbox.run_job({"cells": [{"index": 1, "code": SPINNERS}],
+                           "calls": [{"id": "spin", "function": "spin_everywhere",
+                                      "args": [harness.encode(SPINNING_CHILDREN)]}]}, limits=limits)
+    # What the sandboxed processes themselves saw: (CPU seconds, wall seconds, children) per report.
+    seen = [tuple(float(word) for word in line.split()[1:]) for line in run.result_lines
+            if line.startswith(" spun ")]
+    assert seen and seen[-1][2] >= SPINNING_CHILDREN - 1, "the children could not be forked"
+    assert run.seconds < 30, "%d processes spun for %.1f s on a budget of %d CPU-seconds" % (
+        SPINNING_CHILDREN + 1, run.seconds, CPU_SECONDS)
+    assert run.cpu_exceeded and not run.timed_out and not run.memory_exceeded
+    assert run.stopped_because == "it used up its 6 s of CPU time (all its processes together)"
+    assert run.cpu_seconds_used is not None
+    assert CPU_SECONDS < run.cpu_seconds_used <= CPU_SECONDS + 2
+    assert seen[-1][0] <= CPU_SECONDS + 2
+    # At most one CPU at once: over every second or more of the run, the CPU time grew by at most
+    # about the wall time (the children's own count, so the cap is checked independently).
+    rates = [(later[0] - earlier[0]) / (later[1] - earlier[1])
+             for index, earlier in enumerate(seen) for later in seen[index + 1:]
+             if later[1] - earlier[1] >= 1.0]
+    assert rates and max(rates) <= 1.3, "the sandbox used %.2f CPUs at once" % max(rates)
+    assert run.cpu_seconds_used <= 1.3 * run.seconds
 
 
 SYSTEM_CALLS = r'''
