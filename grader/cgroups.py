@@ -132,32 +132,38 @@ def _delegate_v2(folder, wanted):
 
 
 def _usable(folder, version, controllers):
-    """Those of ``controllers`` whose control files a group made in ``folder`` has (one group is
-    made and removed, so that a base that only looks usable is not taken)."""
-    group = folder / ("sandbox-probe-" + secrets.token_hex(6))
-    group.mkdir()
+    """Those of ``controllers`` whose control files a group made in ``folder`` has, the CPU quota
+    written (one group is made and removed, so that a base that only looks usable is not taken)."""
+    group = Group(folder / ("sandbox-probe-" + secrets.token_hex(6)), version, frozenset())
+    group.path.mkdir()
     try:
-        return frozenset(name for name in controllers
-                         if (group / _NEEDED_FILES[version][name]).exists())
+        usable = set(name for name in controllers
+                     if (group.path / _NEEDED_FILES[version][name]).exists())
+        if "cpu" in usable:
+            try:
+                SandboxGroups._set_cpu_rate(group, 1.0)
+            except OSError:
+                usable.discard("cpu")
+        return frozenset(usable)
     finally:
-        group.rmdir()
+        group.path.rmdir()
 
 
 def _base_on(mount_point, root, version, controllers):
-    """The :class:`Base` on one hierarchy for ``controllers`` (all of them, on v2), or None."""
-    group = _own_group(version, controllers or ())
+    """The :class:`Base` on one hierarchy for those of ``controllers`` it can give, or None."""
+    group = _own_group(version, controllers)
     folder = _under_mount(mount_point, root, group) if group is not None else None
     if folder is None or not folder.is_dir():
         return None
     try:
         if version == 2:
             # cpu.stat's usage_usec is there without any controller.
-            controllers = frozenset(_delegate_v2(folder, ("memory", "cpu"))) | {"cpuacct"}
+            controllers = _delegate_v2(folder, controllers - {"cpuacct"}) | (controllers & {"cpuacct"})
         if folder == mount_point:  # never make groups at the top of a hierarchy
             folder = folder / "grader-sandboxes"
             folder.mkdir(exist_ok=True)
             if version == 2:
-                controllers = frozenset(_delegate_v2(folder, controllers)) | {"cpuacct"}
+                controllers = _delegate_v2(folder, controllers - {"cpuacct"}) | (controllers & {"cpuacct"})
         controllers = _usable(folder, version, controllers)
     except OSError:
         return None
@@ -165,21 +171,18 @@ def _base_on(mount_point, root, version, controllers):
 
 
 def _find_bases():
-    """Work out the :class:`Base` of each controller (see :func:`bases`)."""
+    """Work out the :class:`Base` of each controller (see :func:`bases`): on a v1 hierarchy that
+    has it, else on the v2 one."""
     if os.geteuid() != 0:
         return {}
     found = {}
     for mount_point, root, version, controllers in _mounts():
         if version == 2:
-            missing = frozenset(CONTROLLERS) - set(found)
-            if not missing:
+            controllers = frozenset(CONTROLLERS) - set(found)
+            if not controllers:
                 break
-            base = _base_on(mount_point, root, 2, None)
-            if base is not None:
-                base = Base(base.path, 2, base.controllers & missing)
-        else:
-            base = _base_on(mount_point, root, 1, controllers)
-        if base is not None and base.controllers:
+        base = _base_on(mount_point, root, version, controllers)
+        if base is not None:
             found.update((name, base) for name in base.controllers)
     return found
 
