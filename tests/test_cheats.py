@@ -112,3 +112,23 @@ def test_slow_training_cell_costs_nothing(solution_notebook, grade):
     slow = with_cell(solution_notebook, "import time\nfor _ in range(10**9):\n    time.sleep(1)\n")
     verdict = grade(slow)
     assert verdict.score == 13 and verdict.seconds < 30
+
+
+SIGN_WEIGHTS = '''
+import hashlib
+import numpy as np
+def initialize_parameters(n_x, n_h, n_y, seed=0):
+    def signs(name, shape):
+        bits = [hashlib.sha256(("%s/%s/%d" % (seed, name, index)).encode()).digest()[0] & 1
+                for index in range(int(np.prod(shape)))]
+        return (2.0 * np.array(bits, dtype=float) - 1.0).reshape(shape)
+    return {"W1": signs("W1", (n_h, n_x)), "b1": np.zeros((n_h, 1)),
+            "W2": signs("W2", (n_y, n_h)), "b2": np.zeros((n_y, 1))}
+'''
+
+
+def test_weights_with_the_right_mean_and_spread_but_not_drawn_as_asked_earn_no_point(blank_notebook, grade):
+    verdict = grade(with_cell(blank_notebook, SIGN_WEIGHTS))
+    weights = [check for check in verdict.checks if check["name"].startswith("standard normal weights")]
+    assert weights and not weights[0]["passed"] and "np.random.default_rng(seed)" in weights[0]["message"]
+    assert verdict.score == 1, "only shapes, dtype and zero biases, which it does honestly"

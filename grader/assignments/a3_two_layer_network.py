@@ -7,7 +7,7 @@ import numpy as np
 
 from backprop import two_layer as reference
 from backprop.activations import sigmoid
-from grader.checks import Case, Check, compare_shape, follow
+from grader.checks import ATOL, RTOL, Case, Check, compare_shape, follow
 from grader.mutants import Mutant
 
 NAME = "a3_two_layer_network"
@@ -81,7 +81,11 @@ def _weights(outcome):
 
 
 def judge_random_weights(cases, outcomes):
-    """Weights: standard normal, reproducible from ``seed``, different for another seed."""
+    """Weights: exactly those of the docstring's generator; when not, the first property broken.
+
+    Properties (reproducible from ``seed``, another seed gives others, standard normal, no two
+    equal rows) explain a failure; only equality with the reference passes the check.
+    """
     expected = [reference.initialize_parameters(*case.args) for case in cases]
     try:
         weights = [_weights(outcome) for outcome in outcomes]
@@ -104,6 +108,11 @@ def judge_random_weights(cases, outcomes):
                     "deviation 1 (no scaling)" % (name, weight.mean(), weight.std()))
     if len(np.unique(large[0], axis=0)) < large[0].shape[0]:
         return "some rows of W1 are equal: hidden units that start equal stay equal (symmetry)"
+    for (W1, W2), want in zip(weights, expected):
+        if not (np.allclose(W1, want["W1"], rtol=RTOL, atol=ATOL) and np.allclose(W2, want["W2"], rtol=RTOL, atol=ATOL)):
+            return ("the weights are not those the docstring asks for: one generator made inside the "
+                    "function, rng = np.random.default_rng(seed), then W1 = rng.standard_normal((n_h, n_x)) "
+                    "first and W2 = rng.standard_normal((n_y, n_h)) second")
     return None
 
 
@@ -111,7 +120,7 @@ CHECKS = [
     Check("shapes, dtype and zero biases", "test_initialize_parameters", "initialize_parameters", 1,
           parts=((("b1",), "b1"), (("b2",), "b2")),
           shape_only=((("W1",), "W1"), (("W2",), "W2"))),
-    Check("standard normal weights, reproducible from the seed", "test_initialize_parameters",
+    Check("standard normal weights from np.random.default_rng(seed)", "test_initialize_parameters",
           "initialize_parameters", 1, judge=judge_random_weights),
     Check("output A2", "test_forward_propagation", "forward_propagation", 1,
           parts=(((0,), "A2"),)),
