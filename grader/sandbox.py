@@ -397,19 +397,14 @@ def _sandbox_groups(limits):
 
 
 def run_job(job, limits=Limits()):
-    """Run ``job`` (a JSON-able dict, see ``grader.harness``) in a fresh sandbox: a uid, a memory
-    cgroups and namespaces of its own."""
+    """Run ``job`` (a JSON-able dict, see ``grader.harness``) in a fresh sandbox: a uid, cgroups
+    and namespaces of its own."""
     require_tools()
     seccomp_program()
     uid = fresh_uid() if os.geteuid() == 0 else None
     job = dict(job, seconds_per_call=limits.seconds_per_call)
     with tempfile.TemporaryDirectory(prefix="grading-") as grading_dir:
-        os.chmod(grading_dir, 0o755)
-        shutil.copyfile(HARNESS, os.path.join(grading_dir, "harness.py"))
-        with open(os.path.join(grading_dir, "job.json"), "w", encoding="utf-8") as handle:
-            json.dump(job, handle)
-        for name in ("harness.py", "job.json"):
-            os.chmod(os.path.join(grading_dir, name), 0o644)
+        _write_grading_folder(grading_dir, job, uid)
         groups = _sandbox_groups(limits)
         try:
             return _run(grading_dir, uid, limits, groups)
@@ -417,6 +412,25 @@ def run_job(job, limits=Limits()):
             if groups is not None:
                 groups.kill_all()
                 groups.remove()
+
+
+def _write_grading_folder(grading_dir, job, uid):
+    """Put the harness and the job (the secret inputs) where only the sandbox's user can read them.
+
+    As root the folder and its files belong to the run's own uid, read-only (other users of the
+    grading machine cannot read the job); otherwise to the instructor, who is also the sandbox's user.
+    """
+    shutil.copyfile(HARNESS, os.path.join(grading_dir, "harness.py"))
+    with open(os.path.join(grading_dir, "job.json"), "w", encoding="utf-8") as handle:
+        json.dump(job, handle)
+    for name in ("harness.py", "job.json"):
+        path = os.path.join(grading_dir, name)
+        os.chmod(path, 0o400)
+        if uid is not None:
+            os.chown(path, uid, uid)
+    os.chmod(grading_dir, 0o500)
+    if uid is not None:
+        os.chown(grading_dir, uid, uid)
 
 
 def _run(grading_dir, uid, limits, groups):

@@ -22,6 +22,8 @@ def probe():
         seen["usr_writable"] = True
     except OSError:
         seen["usr_writable"] = False
+    job = os.stat("/grading/job.json")
+    seen["job_private"] = (job.st_mode & 0o777, job.st_uid == os.getuid()) == (0o400, True)
     open("/tmp/mine", "w").write("x")
     seen["tmp_writable"] = True
     return seen
@@ -46,6 +48,7 @@ def test_child_is_unprivileged_and_sees_only_what_it_needs(tmp_path):
     assert not seen["repository_visible"] and not seen["secret_visible"]
     assert not seen["network"]
     assert not seen["usr_writable"] and seen["tmp_writable"]
+    assert seen["job_private"], "the job (the secret inputs) is readable by the sandbox's user only"
     assert seen["pid"] < 10, "the child has its own PID namespace"
     assert not any("GRAD" in name or "CI" == name for name in seen["environment"])
     # The top of the tree is the system's, plus the first folder of wherever Python is installed.
