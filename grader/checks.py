@@ -186,11 +186,11 @@ def _ratio_hint(expected, received):
     mask = np.abs(expected) > 1e-8
     if not mask.any():
         return ""
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # a student's value may be near the float limit
         ratios = received[mask] / expected[mask]
-    ratio = float(ratios.flat[0])
-    if not math.isfinite(ratio) or not np.allclose(ratios, ratio, rtol=1e-6):
-        return ""
+        ratio = float(ratios.flat[0])
+        if not math.isfinite(ratio) or not np.allclose(ratios, ratio, rtol=1e-6):
+            return ""
     if math.isclose(ratio, -1.0, rel_tol=1e-6):
         return ": it has the wrong sign"
     whole = 2 <= abs(ratio) < 10_000 and math.isclose(ratio, round(ratio), rel_tol=1e-6)
