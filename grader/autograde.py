@@ -47,13 +47,18 @@ def submission_fingerprint(data, reason, grader):
     return digest.hexdigest()
 
 
-def inspect_submission(klass, student, assignment_name, grader):
-    """The fingerprint of a student's submission as it is now, read as safely as grading reads it."""
+def read_for_grading(klass, student, assignment_name):
+    """``(data, reason)``: the submission's bytes (read safely, see ``grader.submission``) and None,
+    or None and why it cannot be graded."""
     try:
-        return submission_fingerprint(read_submission(klass.submission(student, assignment_name), klass.submitted),
-                                      None, grader)
+        return read_submission(klass.submission(student, assignment_name), klass.submitted), None
     except Ungradable as error:
-        return submission_fingerprint(None, str(error), grader)
+        return None, str(error)
+
+
+def inspect_submission(klass, student, assignment_name, grader):
+    """The fingerprint of a student's submission as it is now, read as grading reads it."""
+    return submission_fingerprint(*read_for_grading(klass, student, assignment_name), grader)
 
 
 def _write_atomically(path, text):
@@ -90,11 +95,10 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
 
     def grade(name):
         """``(verdict, fingerprint)``: the fingerprint is that of the very bytes graded."""
-        try:
-            data = read_submission(klass.submission(name, assignment_name), klass.submitted)
-        except Ungradable as error:
-            verdict = Verdict(name, assignment_name, "ungradable", 0.0, total_points(assignment), reason=str(error))
-            return verdict, submission_fingerprint(None, str(error), grader)
+        data, reason = read_for_grading(klass, name, assignment_name)
+        if reason is not None:
+            verdict = Verdict(name, assignment_name, "ungradable", 0.0, total_points(assignment), reason=reason)
+            return verdict, submission_fingerprint(None, reason, grader)
         try:
             verdict = grade_submission(data, assignment, solution, key, name, limits=limits)
         except Exception as error:  # noqa: BLE001 - one broken submission must not stop the class
@@ -102,7 +106,7 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
             verdict = Verdict(name, assignment_name, "ungradable", 0.0, total_points(assignment),
                               reason="the grader failed on this submission (%s: %s); please report it"
                               % (type(error).__name__, error))
-        return verdict, submission_fingerprint(data, None, grader)
+        return verdict, submission_fingerprint(data, reason, grader)
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=jobs) as pool, Gradebook(klass.db_url) as book:

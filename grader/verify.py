@@ -11,7 +11,6 @@
 4. parse the child's lines as untrusted data and judge every check against the reference.
 """
 import json
-import math
 import re
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -213,13 +212,17 @@ def judge_safely(check, cases, outcomes, diagnoser, expected_by_case):
 
 def _failed(check, message, diagnosis):
     """A failed check; its message passes the one gate that keeps values off every verdict."""
-    return Result(check.name, check.grade_id, check.points, False,
-                  message=clean_text(mask_values(message), MAX_MESSAGE_CHARS), diagnosis=diagnosis)
+    return Result(check.name, check.grade_id, check.points, False, message=_shown(message), diagnosis=diagnosis)
+
+
+def _shown(text):
+    """``text`` as a verdict may show it: values masked, control characters replaced, cut short."""
+    return clean_text(mask_values(text), MAX_MESSAGE_CHARS)
 
 
 def _bounded_notes(notes):
-    """At most ``MAX_NOTES`` notes, each masked, cleaned and cut like a message."""
-    kept = [clean_text(mask_values(note), MAX_MESSAGE_CHARS) for note in notes[:MAX_NOTES]]
+    """At most ``MAX_NOTES`` notes, each shown like a message."""
+    kept = [_shown(note) for note in notes[:MAX_NOTES]]
     return kept + (["... and %d more notes like these" % (len(notes) - MAX_NOTES)] if len(notes) > MAX_NOTES else [])
 
 
@@ -246,9 +249,8 @@ def explain_missing_name(result, skipped, load_errors):
             "function is graded: define it at the top level of a cell, or compute it inside the "
             "function that needs it." % (name, skipped[name], name))
     elif load_errors:
-        result.diagnosis = clean_text(mask_values(
-            "%s was not defined; an error while your definitions were loaded may be why: %s"
-            % (name, load_errors[0])), MAX_MESSAGE_CHARS)
+        result.diagnosis = _shown("%s was not defined; an error while your definitions were loaded may "
+                                  "be why: %s" % (name, load_errors[0]))
     return result
 
 
