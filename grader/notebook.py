@@ -3,10 +3,10 @@
 Grading runs the student's *definitions*, not the notebook: from every code cell the trusted
 parent keeps top-level imports, ``def`` and ``class`` statements, assignments that call
 nothing (``EPSILON = 1e-8``, ``relu = lambda z: np.maximum(0, z)``: a lambda's body is not run
-when it is assigned) and ``try``/``if`` blocks made only of these, and drops everything else (training loops, plots, prints, calls to
-``get_ipython()``). So a slow training cell costs no marks, and nothing that a cell does at top
-level (patching, input transformers, ``sys.exit()``) runs at all. What is kept still runs only
-inside the sandbox.
+when it is assigned) and ``try``/``if`` blocks made only of these, and drops everything else
+(training loops, plots, prints, calls to ``get_ipython()``). So a slow training cell costs no
+marks, and nothing that a cell does at top level (patching, input transformers, ``sys.exit()``)
+runs at all. What is kept still runs only inside the sandbox.
 """
 import ast
 import contextlib
@@ -97,9 +97,10 @@ def extract_definitions(sources, seconds_per_cell=None):
     """
     cells, problems, skipped = [], [], {}
     for index, source in enumerate(sources, start=1):
+        magic = cell_magic(source)
         try:
             with _PARSING, _time_limit(seconds_per_cell):
-                code, tree = _parse_cell(source)
+                code, tree = _parse_cell(source, magic)
                 kept = [statement for statement in tree.body if _is_definition(statement)]
                 kept_code = _kept_code(code, kept) if kept else ""
         except CellTooSlow:
@@ -117,9 +118,9 @@ def extract_definitions(sources, seconds_per_cell=None):
             problems.append("code cell %d could not be read as IPython input (%s); its definitions were "
                             "skipped" % (index, str(error)[:200]))
             continue
-        if cell_magic(source) not in BODY_IN_NAMESPACE | {None}:
+        if magic not in BODY_IN_NAMESPACE | {None}:
             problems.append("code cell %d starts with %%%%%s, which the grader does not run: definitions in "
-                            "it were not read (move them to a cell of their own)" % (index, cell_magic(source)))
+                            "it were not read (move them to a cell of their own)" % (index, magic))
         if kept:
             cells.append({"index": index, "code": kept_code})
         for statement in tree.body:
@@ -168,15 +169,15 @@ def _time_limit(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _parse_cell(source):
+def _parse_cell(source, magic):
     """``(code, tree)``: the cell as Python reads it or, if it is not Python, as IPython would run it.
 
     IPython's input transformers only rewrite what is not valid Python (``%magic``, ``!shell``,
     prompts, an indented first line), so a cell that parses is kept exactly as written. A cell
-    magic that runs its body in the notebook's namespace (``%%time``, ``%%capture``, ``%%prun``)
-    is read as its body, on the same lines.
+    magic (``magic``, see :func:`cell_magic`) that runs its body in the notebook's namespace
+    (``%%time``, ``%%capture``, ``%%prun``) is read as its body, on the same lines.
     """
-    if cell_magic(source) in BODY_IN_NAMESPACE:  # blank the top and the magic's line, keep the rest
+    if magic in BODY_IN_NAMESPACE:  # blank the top and the magic's line, keep the rest
         lines = python_lines(source)
         skipped = len(python_lines(_blank_top(source)))  # the blank lines and the magic's line
         source = "\n" * skipped + "\n".join(lines[skipped:])
@@ -262,7 +263,7 @@ def _is_definition(statement):
 
 
 def _blocks(statement):
-    """The statement lists nested directly in a ``try`` or ``if``."""
+    """The statement lists nested directly in a compound statement (``try``, ``if``, ``with``, loops)."""
     blocks = [getattr(statement, name, []) for name in ("body", "orelse", "finalbody")]
     return blocks + [handler.body for handler in getattr(statement, "handlers", [])]
 
