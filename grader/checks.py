@@ -49,11 +49,27 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Case:
-    """One call: its id in the job, the function, the (trusted) arguments and a description."""
+    """One call: its id in the job, the function, the (trusted) arguments and a description.
+
+    ``evaluate_at`` is for functions that answer with SymPy expressions: ``(symbol names, points)``,
+    each point a tuple of numbers, one per name. The sandbox then sends back each expression's
+    values at the points (``grader.harness.evaluate_expressions``), never the expression itself.
+    """
     id: str
     function: str
     args: tuple
     about: str
+    evaluate_at: tuple = ()
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A correct answer that is an expression, known by its values at the secret points.
+
+    ``values`` is a float64 array, one value per point; ``symbols`` names the variables.
+    """
+    values: np.ndarray
+    symbols: tuple
 
 
 @dataclass
@@ -102,6 +118,8 @@ def compare(expected, received, label):
     """None if ``received`` equals ``expected``; else a message naming what differs and a hint."""
     if isinstance(expected, np.ndarray):
         return _compare_array(expected, received, label)
+    if isinstance(expected, Evaluated):
+        return _compare_expression(expected, received, label)
     if isinstance(expected, float):
         return _compare_float(expected, received, label)
     if isinstance(expected, dict):
@@ -137,6 +155,29 @@ def _compare_float(expected, received, label):
     if not math.isclose(received, expected, rel_tol=RTOL, abs_tol=ATOL):
         return "%s is not the correct value%s" % (label, _ratio_hint(expected, received))
     return None
+
+
+def _compare_expression(expected, received, label):
+    """An answer that should be an expression, received as its values at the points or as a number."""
+    names = ", ".join(expected.symbols)
+    if type(received) in (int, float):
+        if not math.isfinite(received):
+            return "%s is %r; expected an expression in %s" % (label, received, names)
+        if np.allclose(received, expected.values, rtol=RTOL, atol=ATOL):
+            return None
+        if not np.allclose(expected.values, expected.values[0], rtol=RTOL, atol=ATOL):
+            return ("%s is a number, but the correct answer depends on %s: write it as a SymPy expression "
+                    "in those symbols (the grader evaluates it at random points)" % (label, names))
+        return "%s is not the correct number%s" % (label, _ratio_hint(expected.values, received))
+    if (isinstance(received, np.ndarray) and received.dtype == np.float64
+            and received.shape == expected.values.shape):
+        with np.errstate(over="ignore", invalid="ignore"):
+            wrong = ~np.isclose(received, expected.values, rtol=RTOL, atol=ATOL)
+        if not wrong.any():
+            return None
+        return "%s is not the correct expression: it has the wrong value at %d of the %d points%s" % (
+            label, int(wrong.sum()), wrong.size, _ratio_hint(expected.values, received))
+    return "%s should be a SymPy expression in %s; got %s" % (label, names, type_name(received))
 
 
 def _compare_array(expected, received, label, values=True):

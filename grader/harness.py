@@ -1,11 +1,13 @@
 """The only grader code that runs inside the sandbox, beside the student's code.
 
 It is copied into the sandbox on its own and started as ``python -I harness.py JOB RESULT_FD``:
-it imports nothing but the standard library and NumPy, and nothing from the rest of ``grader``.
+it imports nothing but the standard library and NumPy (and SymPy, only for answers that are
+expressions: see :func:`evaluate_expressions`), and nothing from the rest of ``grader``.
 
 The job (JSON) holds the student's definitions, as code cells that the trusted parent already
 stripped of everything but imports, ``def``/``class`` statements and constant assignments, and
-a list of calls ``{"id", "function", "args"}``. The harness runs the definitions, then each call,
+a list of calls ``{"id", "function", "args"}`` (and ``"evaluate_at"`` for answers that are
+expressions). The harness runs the definitions, then each call,
 and writes one JSON line per event to the result file descriptor:
 
     {"event": "loaded", "errors": [...]}
@@ -102,6 +104,8 @@ def encode(value, depth=0):
     kind = type(value)
     if isinstance(value, np.ndarray):
         return _encode_array(np.ndarray.view(value, np.ndarray))
+    if kind is Unevaluated:
+        return _other(value.description)
     if kind is bool or kind is np.bool_:
         return {"t": "bool", "type": kind.__name__, "value": bool(value)}
     if kind is float or kind in (np.float64, np.float32, np.float16):
@@ -158,6 +162,59 @@ def decode(data):
     if tag == "list":
         return [decode(item) for item in data["items"]]
     raise ValueError("cannot decode a value tagged %r" % tag)
+
+
+class Unevaluated:
+    """An answer that should be an expression but cannot be evaluated; sent as "other" with its description."""
+
+    def __init__(self, description):
+        self.description = description
+
+
+MAX_IMAGINARY = 1e-9   # an imaginary part this small (relative) is rounding, not a complex value
+
+
+def evaluate_expressions(value, evaluate_at):
+    """The answers in ``value`` as numbers: each SymPy expression becomes its values at the points.
+
+    ``value`` is one answer or a dict of answers; ``evaluate_at`` is ``{"symbols": [names],
+    "points": [[number per name], ...]}``. An expression becomes a float64 array with one value
+    per point (its symbols are matched by name, whatever their assumptions); a Python or NumPy
+    number becomes a float (``df_dq = 1`` is a right answer, and so is ``df_dq = 1.0``); anything else, an expression in other symbols, or one that is not a
+    finite real number at every point becomes an :class:`Unevaluated` that says what it is.
+    SymPy is imported only here: the harness of other assignments never loads it.
+    """
+    names, points = list(evaluate_at["symbols"]), evaluate_at["points"]
+    if isinstance(value, dict):
+        return {key: _evaluate(item, names, points) for key, item in dict.items(value)}
+    return _evaluate(value, names, points)
+
+
+def _evaluate(item, names, points):
+    kind = type(item)
+    if kind in (int, float) or kind in (np.float64, np.float32, np.int64, np.int32):
+        return float(item)
+    try:
+        import sympy
+    except ImportError:
+        return Unevaluated("a %s (SymPy could not be imported)" % kind.__name__)
+    if not isinstance(item, sympy.Basic):
+        return Unevaluated(kind.__name__)
+    symbols = {symbol.name: symbol for symbol in item.free_symbols if isinstance(symbol, sympy.Symbol)}
+    unknown = sorted(set(symbols) - set(names))
+    if unknown or len(symbols) < len(item.free_symbols):
+        return Unevaluated("an expression in %s" % ", ".join(sorted(map(str, item.free_symbols))))
+    values = []
+    for point in points:
+        try:
+            number = complex(item.xreplace({symbols[name]: sympy.Float(coordinate)
+                                            for name, coordinate in zip(names, point) if name in symbols}).evalf())
+        except (TypeError, ValueError, ArithmeticError):  # zoo, nan, an unevaluated integral...
+            return Unevaluated("an expression that is not a number at every point")
+        if not (math.isfinite(number.real) and abs(number.imag) <= MAX_IMAGINARY * max(1.0, abs(number.real))):
+            return Unevaluated("an expression that is not a finite real number at every point")
+        values.append(number.real)
+    return np.array(values, dtype=np.float64)
 
 
 class CallTimeout(Exception):
@@ -232,6 +289,8 @@ def run(job, emit):
         try:
             signal.setitimer(signal.ITIMER_REAL, job["seconds_per_call"])
             value = function(*[decode(arg) for arg in call["args"]])
+            if call.get("evaluate_at"):
+                value = evaluate_expressions(value, call["evaluate_at"])
             signal.setitimer(signal.ITIMER_REAL, 0)
             record = {"event": "returned", "id": call["id"], "value": encode(value)}
         except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are failures too

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from grader import harness, sandbox, secret
-from grader.checks import Outcome, Result, compare, compare_shape, follow, mask_values
+from grader.checks import Evaluated, Foreign, Outcome, Result, compare, compare_shape, follow, mask_values
 from grader.mutants import mutant_functions
 from grader.notebook import READ_SECONDS, load_definitions
 from grader.results import clean_text, parse_events
@@ -69,9 +69,7 @@ def run_cases(cells, cases, deadline, limits=sandbox.Limits()):
         left = deadline - time.monotonic()
         if not pending or left < 1.0:
             break
-        job = {"cells": cells, "calls": [{"id": case.id, "function": case.function,
-                                          "args": [harness.encode(arg) for arg in case.args]}
-                                         for case in pending]}
+        job = {"cells": cells, "calls": [_call(case) for case in pending]}
         run = sandbox.run_job(job, limits=replace(limits, wall_seconds=min(limits.wall_seconds, left)))
         loaded, load_errors, started, found = parse_events(run.result_lines, {case.id for case in pending})
         outcomes.update(found)
@@ -106,6 +104,36 @@ def run_cases(cells, cases, deadline, limits=sandbox.Limits()):
     return outcomes, notes
 
 
+def _call(case):
+    """The job's record of one case: what the harness calls, with what, and where it evaluates."""
+    call = {"id": case.id, "function": case.function, "args": [harness.encode(arg) for arg in case.args]}
+    if case.evaluate_at:
+        names, points = case.evaluate_at
+        call["evaluate_at"] = {"symbols": list(names), "points": [list(point) for point in points]}
+    return call
+
+
+def answer_of(case, value):
+    """A trusted function's return ``value`` on ``case`` as the student's arrives from the sandbox.
+
+    For a case with ``evaluate_at``, each SymPy expression becomes an :class:`Evaluated` (its values
+    at the case's points), so it is compared with the values the sandbox sent back; anything else is
+    returned unchanged.
+    """
+    if not case.evaluate_at:
+        return value
+    names, points = case.evaluate_at
+    evaluated = harness.evaluate_expressions(value, {"symbols": names, "points": points})
+
+    def known(item):
+        if isinstance(item, np.ndarray):
+            return Evaluated(item, tuple(names))
+        if isinstance(item, harness.Unevaluated):
+            return Foreign(item.description)
+        return item
+    return {key: known(item) for key, item in evaluated.items()} if isinstance(evaluated, dict) else known(evaluated)
+
+
 class Diagnoser:
     """Explains wrong results with the mutant whose output matches (computed here, from solutions/)."""
 
@@ -120,7 +148,7 @@ class Diagnoser:
             functions = mutant_functions(self.solution_path, mutant)
             try:
                 value = functions[case.function](*_copy(case.args))
-                self._outcomes[key] = Outcome(True, value=value)
+                self._outcomes[key] = Outcome(True, value=answer_of(case, value))
             except Exception as error:  # noqa: BLE001 - the mutant's own failure is what we compare
                 self._outcomes[key] = Outcome(False, error=harness.describe_error(error)[0])
         return self._outcomes[key]
@@ -165,7 +193,7 @@ def _copy(args):
 
 def reference_outputs(cases, reference):
     """What the reference returns on every case, by case id (computed once per submission)."""
-    return {case.id: getattr(reference, case.function)(*_copy(case.args)) for case in cases}
+    return {case.id: answer_of(case, getattr(reference, case.function)(*_copy(case.args))) for case in cases}
 
 
 def judge(check, cases, outcomes, diagnoser, expected_by_case):

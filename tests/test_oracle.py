@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from grader import assignments, course, secret
-from grader.checks import DECIMAL
+from grader.checks import DECIMAL, Evaluated
 from grader.mutants import mutate_notebook
 from grader.verify import grade_notebook, reference_outputs
 from tests.conftest import A3, with_cell
@@ -180,11 +180,22 @@ def test_values_in_text_the_student_wrote_are_masked(text, masked):
 def _arrays(value):
     if isinstance(value, np.ndarray):
         return [value]
+    if isinstance(value, Evaluated):
+        return [value.values]
     if isinstance(value, dict):
         value = list(value.values())
     if isinstance(value, (tuple, list)):
         return [array for item in value for array in _arrays(item)]
     return []
+
+
+def _inputs(case):
+    """Everything of a case that the sandbox holds: its arguments, and the points where its
+    answers are evaluated, point by point and symbol by symbol."""
+    if not case.evaluate_at:
+        return case.args
+    points = np.array(case.evaluate_at[1], dtype=float)
+    return case.args + tuple(points) + tuple(points.T)
 
 
 @pytest.mark.parametrize("name", assignments.NAMES)
@@ -195,7 +206,7 @@ def test_no_case_carries_the_answer_to_another_case(name):
     answers = reference_outputs(cases, assignment.reference)
     compared = 0
     for case in cases:
-        others = [array for other in cases if other is not case for array in _arrays(other.args)]
+        others = [array for other in cases if other is not case for array in _arrays(_inputs(other))]
         for answer in (array for array in _arrays(answers[case.id]) if np.any(array)):
             compared += 1
             assert not any(array.shape == answer.shape and np.array_equal(array, answer) for array in others), (
