@@ -17,10 +17,13 @@ def command_release(arguments):
 
 
 def command_check(arguments):
-    failures = []
+    summaries = []
     for name in _assignment_names(arguments.assignment):
         print("== %s" % name)
-        failures += selfcheck.run_selfcheck(name, jobs=arguments.jobs)
+        summaries.append(selfcheck.run_selfcheck(name, jobs=arguments.jobs))
+    print()
+    print("\n".join(selfcheck.table(summaries)))
+    failures = [failure for summary in summaries for failure in summary.failures]
     for failure in failures:
         print("FAIL " + failure, file=sys.stderr)
     print("%d problem(s)" % len(failures) if failures else "all checks passed")

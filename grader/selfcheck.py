@@ -8,6 +8,7 @@ import json
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import assignments, course, release, secret
@@ -33,8 +34,31 @@ def _check_points(assignment, solution):
         "the checks give points %s but the notebook's grade cells say %s" % (graded, expected)]
 
 
+@dataclass
+class Summary:
+    """What ``grader check`` found for one assignment: one row of its table."""
+    assignment: str
+    points: float
+    solution_score: float = 0.0
+    blank_score: float = 0.0
+    mutants_caught: int = 0
+    mutants: int = 0
+    failures: list = field(default_factory=list)
+
+
+def table(summaries):
+    """The per-assignment table ``grader check`` prints at the end, as lines of text."""
+    lines = ["%-26s %6s %9s %7s %15s  %s" % ("assignment", "points", "solution", "blank", "mutants caught",
+                                              "result")]
+    for row in summaries:
+        lines.append("%-26s %6g %9g %7g %15s  %s" % (
+            row.assignment, row.points, row.solution_score, row.blank_score,
+            "%d/%d" % (row.mutants_caught, row.mutants), "FAIL" if row.failures else "ok"))
+    return lines
+
+
 def run_selfcheck(name, jobs=2, out=sys.stdout):
-    """Run every self-check of assignment ``name``; returns the list of failures (empty = pass)."""
+    """Run every self-check of assignment ``name``; returns its :class:`Summary` (no failures = pass)."""
     assignment = assignments.load(name)
     solution_path = course.solution_notebook(name)
     solution = read_notebook(solution_path)
@@ -59,12 +83,20 @@ def run_selfcheck(name, jobs=2, out=sys.stdout):
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             verdicts = list(pool.map(grade, enumerate(subjects)))
+    summary = Summary(name, max_score, mutants=len(assignment.MUTANTS))
     for (label, _, mutant), verdict in zip(subjects, verdicts):
         problem = _judge_subject(label, mutant, verdict, max_score)
         print("%-50s %5g/%g  %s" % (label, verdict.score, max_score, problem or "ok"), file=out)
         if problem:
             failures.append("%s: %s" % (label, problem))
-    return failures
+        if label == "solution":
+            summary.solution_score = verdict.score
+        elif label == "blank release":
+            summary.blank_score = verdict.score
+        elif not problem:
+            summary.mutants_caught += 1
+    summary.failures = failures
+    return summary
 
 
 def _judge_subject(label, mutant, verdict, max_score):
