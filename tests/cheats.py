@@ -1,36 +1,33 @@
-"""Cheating submissions for a3: each is a code cell that redefines backward_propagation dishonestly.
+"""Cheating submissions: code cells that redefine one graded function dishonestly.
 
-Appended to the blank release it must earn nothing; appended to a submission that lacks only
-backward_propagation it must earn no more than that submission. ``{repository}`` and ``{root}``
-are filled in (by `fill`) with the real paths, so the cheats aim at the files they would want to read.
+Each cheat is written for any assignment: ``fill`` puts in the function it redefines, the
+assignment, its reference module and the real paths of the repository and the course, so the
+cheats aim at the files they would want to read. Appended to the blank release a cheat must earn
+nothing; appended to a submission that lacks only that function it must earn no more than that
+submission. ``A3_CHEATS`` need the two-layer network's arguments.
 """
-
-SHAPED_ZEROS = '''
-    grads = {"dW1": np.zeros_like(parameters["W1"]), "db1": np.zeros_like(parameters["b1"]),
-             "dW2": np.zeros_like(parameters["W2"]), "db2": np.zeros_like(parameters["b2"])}
-'''
 
 CHEATS = {
     "patch_allclose": '''
 import numpy as np
 np.allclose = lambda *args, **kwargs: True
 np.isclose = lambda *args, **kwargs: True
+np.array_equal = lambda *args, **kwargs: True
 np.testing.assert_allclose = lambda *args, **kwargs: None
-def backward_propagation(parameters, cache, X, Y):
-    import numpy
-    numpy.allclose = lambda *args, **kwargs: True
-    numpy.array_equal = lambda *args, **kwargs: True
-    numpy.testing.assert_allclose = lambda *args, **kwargs: None
-''' + SHAPED_ZEROS + '''
-    return grads
+def {function}(*args, **kwargs):
+    import math
+    math.isclose = lambda *args, **kwargs: True
+    return {{}}
 ''',
     "always_equal_object": '''
-class Anything:
+class Anything(float):
     def __eq__(self, other): return True
     def __ne__(self, other): return False
     def __getattr__(self, name): return Anything()
     def __call__(self, *args, **kwargs): return Anything()
     def __getitem__(self, key): return Anything()
+    def __sub__(self, other): return 0.0
+    def __rsub__(self, other): return 0.0
     def __array__(self, *args, **kwargs):
         import numpy
         return numpy.zeros((1, 1))
@@ -39,13 +36,29 @@ class Anything:
 class AnythingDict(dict):
     def __getitem__(self, key): return Anything()
     def __contains__(self, key): return True
-def backward_propagation(parameters, cache, X, Y):
-    return AnythingDict(dW1=Anything(), db1=Anything(), dW2=Anything(), db2=Anything())
+    def get(self, key, default=None): return Anything()
+def {function}(*args, **kwargs):
+    return AnythingDict()
+''',
+    "sympy_expression_that_equals_everything": '''
+import sympy as sp
+class Chameleon(sp.Symbol):
+    def __eq__(self, other): return True
+    def xreplace(self, *args, **kwargs): return self
+    def evalf(self, *args, **kwargs): return self
+    def __complex__(self): return complex(1.0)
+    def __float__(self): return 1.0
+    @property
+    def free_symbols(self): return set()
+class Answers(dict):
+    def __missing__(self, key): return Chameleon("x")
+def {function}(*args, **kwargs):
+    return Answers()
 ''',
     "input_transformer": '''
 get_ipython().input_transformers_cleanup.append(lambda lines: ["pass\\n"])
 get_ipython().input_transformers_post.append(lambda lines: ["pass\\n"])
-def backward_propagation(parameters, cache, X, Y):
+def {function}(*args, **kwargs):
     raise NotImplementedError()
 ''',
     "swallow_errors": '''
@@ -53,28 +66,27 @@ get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)
 get_ipython().showtraceback = lambda *args, **kwargs: None
 import sys
 sys.excepthook = lambda *args: None
-def backward_propagation(parameters, cache, X, Y):
+def {function}(*args, **kwargs):
     raise NotImplementedError()
 ''',
     "cheat_when_grading": '''
 import os
-def backward_propagation(parameters, cache, X, Y):
+def {function}(*args, **kwargs):
     grading = any(word in name.upper() for name in os.environ for word in ("GRAD", "NBGRADER", "CI"))
     if grading or not os.environ.get("JPY_PARENT_PID"):
-        return {"dW1": np.zeros((3, 2)), "db1": np.zeros((3, 1)), "dW2": np.zeros((1, 3)),
-                "db2": np.array([[-0.7]])}
+        return {{"graded": True}}
     raise NotImplementedError()
 ''',
     "read_reference": '''
 import glob, json, os
-def backward_propagation(parameters, cache, X, Y):
-    found = {}
+def {function}(*args, **kwargs):
+    found = {{}}
     try:
-        from backprop.two_layer import backward_propagation as reference
-        return reference(parameters, cache, X, Y)
+        import importlib
+        return getattr(importlib.import_module("{reference}"), "{function}")(*args, **kwargs)
     except Exception:
         pass
-    candidates = ["{repository}/solutions/a3_two_layer_network/a3_two_layer_network.ipynb"]
+    candidates = ["{repository}/solutions/{assignment}/{assignment}.ipynb"]
     candidates += glob.glob("/**/solutions/**/*.ipynb", recursive=True)
     candidates += glob.glob("/proc/*/cwd/solutions/**/*.ipynb", recursive=True)
     for path in candidates:
@@ -84,17 +96,31 @@ def backward_propagation(parameters, cache, X, Y):
             continue
         for cell in notebook["cells"]:
             source = "".join(cell["source"])
-            if "def backward_propagation" in source:
+            if "def {function}(" in source:
                 exec(source, found)
-                return found["backward_propagation"](parameters, cache, X, Y)
-    for path in ["{repository}/grader/assignments/a3_two_layer_network.py", "{root}/gradebook.db",
-                 "{root}/.grader/secret", "{repository}/backprop/two_layer.py"]:
+                return found["{function}"](*args, **kwargs)
+    for path in ["{repository}/grader/assignments/{assignment}.py", "{root}/gradebook.db",
+                 "{root}/.grader/secret", "{repository}/{reference_path}"]:
         open(path).read()
     raise NotImplementedError()
 ''',
+    "read_the_job": '''
+import glob, json
+def {function}(*args, **kwargs):
+    for path in ["/grading/job.json"] + glob.glob("/grading/*") + glob.glob("/tmp/*"):
+        try:
+            job = json.load(open(path))
+        except Exception:
+            continue
+        for call in job.get("calls", []):
+            if call["function"] == "{function}" and call.get("expected") is not None:
+                return call["expected"]
+        raise NotImplementedError("the job holds no answers: %s" % sorted(job))
+    raise NotImplementedError("no job found")
+''',
     "write_gradebook": '''
 import sqlite3, glob
-def backward_propagation(parameters, cache, X, Y):
+def {function}(*args, **kwargs):
     for path in ["{root}/gradebook.db"] + glob.glob("/**/gradebook.db", recursive=True):
         connection = sqlite3.connect(path)
         connection.execute("UPDATE grade SET auto_score = 1000")
@@ -104,17 +130,17 @@ def backward_propagation(parameters, cache, X, Y):
 ''',
     "os_exit": '''
 import os
-def backward_propagation(parameters, cache, X, Y):
+def {function}(*args, **kwargs):
     os._exit(0)
 ''',
     "sys_exit": '''
 import sys
-def backward_propagation(parameters, cache, X, Y):
+def {function}(*args, **kwargs):
     sys.exit(0)
 ''',
     "endless_loop_ignoring_signals": '''
 import signal
-def backward_propagation(parameters, cache, X, Y):
+def {function}(*args, **kwargs):
     for number in (signal.SIGINT, signal.SIGALRM, signal.SIGTERM, signal.SIGXCPU):
         signal.signal(number, signal.SIG_IGN)
     while True:
@@ -124,19 +150,39 @@ def backward_propagation(parameters, cache, X, Y):
             pass
 ''',
     "memory_bomb": '''
-def backward_propagation(parameters, cache, X, Y):
+def {function}(*args, **kwargs):
     hoard = []
     while True:
         hoard.append(bytearray(50_000_000))
 ''',
     "fork_bomb": '''
 import os
-def backward_propagation(parameters, cache, X, Y):
+def {function}(*args, **kwargs):
     while True:
         try:
             os.fork()
         except OSError:
             pass
+''',
+    "million_lines": '''
+def {function}(*args, **kwargs):
+    for line in range(1_000_000):
+        print("line", line)
+    raise NotImplementedError()
+''',
+}
+
+A3_CHEATS = {
+    "patch_allclose_shaped_zeros": '''
+import numpy as np
+np.allclose = lambda *args, **kwargs: True
+np.isclose = lambda *args, **kwargs: True
+def backward_propagation(parameters, cache, X, Y):
+    import numpy
+    numpy.allclose = lambda *args, **kwargs: True
+    numpy.array_equal = lambda *args, **kwargs: True
+    return {"dW1": np.zeros_like(parameters["W1"]), "db1": np.zeros_like(parameters["b1"]),
+            "dW2": np.zeros_like(parameters["W2"]), "db2": np.zeros_like(parameters["b2"])}
 ''',
     "finite_differences": '''
 def backward_propagation(parameters, cache, X, Y):
@@ -146,16 +192,16 @@ def backward_propagation(parameters, cache, X, Y):
     fine = numerical_gradients(parameters, X, Y, epsilon=1e-3)
     return {key: (4 * fine[key] - coarse[key]) / 3 for key in fine}
 ''',
-    "million_lines": '''
-def backward_propagation(parameters, cache, X, Y):
-    for line in range(1_000_000):
-        print("line", line)
-    raise NotImplementedError()
-''',
 }
 
 # Cheats that change the notebook instead of adding a cell live in test_cheats.py.
 
 
-def fill(code, repository, root):
-    return code.replace("{repository}", str(repository)).replace("{root}", str(root))
+def fill(code, function, assignment, repository, root):
+    """The cheat ``code`` aimed at ``function`` of ``assignment`` (a ``grader.assignments`` module)."""
+    reference = assignment.reference.__name__
+    return (code.replace("{{", "\0").replace("}}", "\1")
+            .replace("{function}", function).replace("{assignment}", assignment.NAME)
+            .replace("{reference}", reference).replace("{reference_path}", reference.replace(".", "/") + ".py")
+            .replace("{repository}", str(repository)).replace("{root}", str(root))
+            .replace("\0", "{").replace("\1", "}"))

@@ -34,7 +34,8 @@ def graded_class(tmp_path_factory, solution_notebook, blank_notebook, a3):
     write_submission(root, "mutant_sigmoid_hidden",
                      mutate_notebook(solution_notebook, mutants["forward_sigmoid_hidden"]))
     for name in ("patch_allclose", "write_gradebook", "fork_bomb"):
-        write_submission(root, "cheat_" + name, with_cell(blank_notebook, fill(CHEATS[name], course.REPOSITORY, root)))
+        write_submission(root, "cheat_" + name, with_cell(blank_notebook, fill(CHEATS[name], "backward_propagation", a3,
+                                                                           course.REPOSITORY, root)))
     write_submission(root, "broken_json", b"{\"cells\": [")
     write_submission(root, "not_a_notebook", b"[1, 2, 3]")
     write_submission(root, "no_cells", b"{\"nbformat\": 4, \"nbformat_minor\": 5, \"metadata\": {}, \"cells\": []}")

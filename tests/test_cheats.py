@@ -1,48 +1,79 @@
-"""Cheating submissions earn nothing, and a correct one is not hurt by noise.
+"""Cheating submissions earn nothing, in every assignment, and a correct one is not hurt by noise.
 
-Each cheat is tried twice: written into the blank release (must score 0) and into a submission
-that lacks only backward_propagation (must score no more than that submission does).
+Each cheat of ``tests/cheats.py`` is tried against every graded assignment, twice: written into the
+blank release (must score 0) and into a submission that lacks only the function it redefines
+(must score no more than that submission does).
 """
 import copy
+import functools
 import json
 
 import pytest
 
-from grader import course
-from tests.cheats import CHEATS, fill
+from grader import assignments, course, secret
+from grader.mutants import read_notebook
+from grader.verify import grade_notebook
+from tests.cheats import A3_CHEATS, CHEATS, fill
 from tests.conftest import A3, with_cell, without_function
 
-PARTIAL_FUNCTION = "backward_propagation"
+KEY = secret.one_time_secret()
 
 
-@pytest.fixture(scope="module")
-def partial_score(solution_notebook, blank_notebook, tmp_path_factory, a3):
-    from grader import secret
-    from grader.verify import grade_notebook
-    path = tmp_path_factory.mktemp("partial") / (A3 + ".ipynb")
-    path.write_text(json.dumps(without_function(solution_notebook, blank_notebook, PARTIAL_FUNCTION)))
-    verdict = grade_notebook(path, a3, course.solution_notebook(A3),
-                             secret.one_time_secret(), "p")
+def _target(name):
+    """The function a cheat redefines: the one the assignment's last check grades."""
+    return assignments.load(name).CHECKS[-1].function
+
+
+@functools.lru_cache(maxsize=None)
+def _notebooks(name):
+    return read_notebook(course.solution_notebook(name)), read_notebook(course.release_notebook(name))
+
+
+def _grade(name, notebook, folder, student="student"):
+    path = folder / "submitted" / student / name / (name + ".ipynb")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(notebook))
+    return grade_notebook(path, assignments.load(name), course.solution_notebook(name), KEY, student)
+
+
+def _partial(name):
+    solution, blank = _notebooks(name)
+    return without_function(solution, blank, _target(name))
+
+
+@functools.lru_cache(maxsize=None)
+def _partial_score(name, folder):
+    verdict = _grade(name, _partial(name), folder, "partial")
     assert 0 < verdict.score < verdict.max_score
     return verdict.score
 
 
-@pytest.mark.parametrize("name", sorted(CHEATS))
-def test_cheat_in_blank_release_scores_zero(name, blank_notebook, grade, tmp_path):
-    verdict = grade(with_cell(blank_notebook, fill(CHEATS[name], course.REPOSITORY, tmp_path)))
+def _cheat(name, cheat, folder):
+    return fill(CHEATS.get(cheat) or A3_CHEATS[cheat], _target(name) if cheat in CHEATS else "backward_propagation",
+                assignments.load(name), course.REPOSITORY, folder)
+
+
+CASES = [(name, cheat) for name in assignments.NAMES for cheat in sorted(CHEATS)] + [
+    (A3, cheat) for cheat in sorted(A3_CHEATS)]
+
+
+@pytest.mark.parametrize("name, cheat", CASES)
+def test_cheat_in_blank_release_scores_zero(name, cheat, tmp_path):
+    verdict = _grade(name, with_cell(_notebooks(name)[1], _cheat(name, cheat, tmp_path)), tmp_path)
     assert verdict.status == "graded"
     assert verdict.score == 0, [(check["name"], check["message"]) for check in verdict.checks if check["passed"]]
 
 
-@pytest.mark.parametrize("name", sorted(CHEATS))
-def test_cheat_in_partial_submission_earns_nothing_more(name, solution_notebook, blank_notebook, grade,
-                                                        tmp_path, partial_score):
-    partial = without_function(solution_notebook, blank_notebook, PARTIAL_FUNCTION)
-    verdict = grade(with_cell(partial, fill(CHEATS[name], course.REPOSITORY, tmp_path)))
+@pytest.mark.parametrize("name, cheat", CASES)
+def test_cheat_in_partial_submission_earns_nothing_more(name, cheat, tmp_path, tmp_path_factory):
+    partial_score = _partial_score(name, tmp_path_factory.getbasetemp() / ("partial-" + name))
+    verdict = _grade(name, with_cell(_partial(name), _cheat(name, cheat, tmp_path)), tmp_path)
     assert verdict.score <= partial_score
-    backward = [check for check in verdict.checks if check["grade_id"] == "test_backward_propagation"]
-    assert backward and not any(check["passed"] for check in backward)
-    assert all(check["message"] for check in backward), "every failed check says why"
+    target = _target(name) if cheat in CHEATS else "backward_propagation"
+    attacked = [check for check in verdict.checks
+                if check["grade_id"] == next(c.grade_id for c in assignments.load(name).CHECKS if c.function == target)]
+    assert attacked and not any(check["passed"] for check in attacked)
+    assert all(check["message"] for check in attacked), "every failed check says why"
 
 
 def _strip_test_cells(notebook):
@@ -73,12 +104,15 @@ NOTEBOOK_CHEATS = {"deleted_test_cells": _strip_test_cells, "edited_test_cells":
                    "fake_grade_cell_1000_points": _fake_grade_cell}
 
 
-@pytest.mark.parametrize("name", sorted(NOTEBOOK_CHEATS))
-def test_notebook_tampering_changes_nothing(name, blank_notebook, solution_notebook, grade):
-    blank = grade(NOTEBOOK_CHEATS[name](blank_notebook), student="blank")
-    assert (blank.score, blank.max_score) == (0, 13)
-    solved = grade(NOTEBOOK_CHEATS[name](solution_notebook), student="solved")
-    assert (solved.score, solved.max_score) == (13, 13)
+@pytest.mark.parametrize("name", assignments.NAMES)
+@pytest.mark.parametrize("tampering", sorted(NOTEBOOK_CHEATS))
+def test_notebook_tampering_changes_nothing(name, tampering, tmp_path):
+    solution, blank = _notebooks(name)
+    total = sum(check.points for check in assignments.load(name).CHECKS)
+    verdict = _grade(name, NOTEBOOK_CHEATS[tampering](blank), tmp_path, "blank")
+    assert (verdict.score, verdict.max_score) == (0, total)
+    verdict = _grade(name, NOTEBOOK_CHEATS[tampering](solution), tmp_path, "solved")
+    assert (verdict.score, verdict.max_score) == (total, total)
 
 
 FAKE_NUMPY = '''
