@@ -168,7 +168,7 @@ def _compare_expression(expected, received, label):
         if not np.allclose(expected.values, expected.values[0], rtol=RTOL, atol=ATOL):
             return ("%s is a number, but the correct answer depends on %s: write it as a SymPy expression "
                     "in those symbols (the grader evaluates it at random points)" % (label, names))
-        return "%s is not the correct number%s" % (label, _ratio_hint(expected.values, received))
+        return "%s is not the correct number%s" % (label, _ratio_hint(expected.values[:1], [received]))
     if (isinstance(received, np.ndarray) and received.dtype == np.float64
             and received.shape == expected.values.shape):
         with np.errstate(over="ignore", invalid="ignore"):
@@ -220,7 +220,8 @@ def _shape_hint(expected, received):
 def _ratio_hint(expected, received):
     """Name a constant factor between the values (m, -1, ...) when one explains the difference.
 
-    With a single value any two numbers have a ratio, so only -1 and whole factors are named.
+    With a single value any two numbers have a ratio, so only -1 and whole factors are named. A
+    ratio of exactly 1 or 0 says where the values differ instead; one near 1 or 0 says nothing.
     """
     expected = np.asarray(expected, dtype=float)
     received = np.asarray(received, dtype=float)
@@ -234,10 +235,14 @@ def _ratio_hint(expected, received):
             return ""
     if math.isclose(ratio, -1.0, rel_tol=1e-6):
         return ": it has the wrong sign"
+    if math.isclose(ratio, 1.0, rel_tol=1e-6):
+        return ": the values differ only where the correct value is 0"
+    if ratio == 0.0:
+        return ": it is 0 wherever the correct value is not"
     whole = 2 <= abs(ratio) < 10_000 and math.isclose(ratio, round(ratio), rel_tol=1e-6)
     if whole:
         return ": it is off by a constant factor of %d" % round(ratio)
-    if mask.sum() >= 2:
+    if mask.sum() >= 2 and abs(ratio) >= 0.01 and not math.isclose(ratio, 1.0, rel_tol=0.05):
         return ": it is off by a constant factor of about %.2g" % ratio
     return ""
 
