@@ -194,6 +194,10 @@ MUTANTS = [
            "np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2))",
            "np.sum(Y * np.log10(A2) + (1 - Y) * np.log10(1 - A2))",
            "the cost uses log10: cross-entropy uses the natural logarithm, np.log"),
+    Mutant("backward_m_from_rows", "backward_propagation",
+           "m = X.shape[1]", "m = X.shape[0]",
+           "m is read from X.shape[0], the number of input features: the examples are the columns of X, "
+           "so m = X.shape[1]"),
     Mutant("backward_dW2_missing_1_over_m", "backward_propagation",
            "dW2 = (1 / m) * dZ2 @ A1.T", "dW2 = dZ2 @ A1.T",
            "dW2 is m times too large: the 1/m of the mean cost is missing"),
