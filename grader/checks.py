@@ -51,15 +51,36 @@ class Outcome:
 class Case:
     """One call: its id in the job, the function, the (trusted) arguments and a description.
 
-    ``evaluate_at`` is for functions that answer with SymPy expressions: ``(symbol names, points)``,
-    each point a tuple of numbers, one per name. The sandbox then sends back each expression's
-    values at the points (``grader.harness.evaluate_expressions``), never the expression itself.
+    ``evaluate_at`` is for functions that answer with SymPy expressions (an :class:`Evaluation`):
+    the sandbox then sends back each expression's values at its points
+    (``grader.harness.evaluate_expressions``), never the expression itself.
     """
     id: str
     function: str
     args: tuple
     about: str
-    evaluate_at: tuple = ()
+    evaluate_at: Optional["Evaluation"] = None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Where answers that are SymPy expressions are evaluated.
+
+    Each of ``points`` (a tuple of tuples) gives one number to each of ``symbols`` (names).
+    ``allowed`` pairs an answer's key with the names it may use, ``((key, (name, ...)), ...)``;
+    a key not listed may use every symbol.
+    """
+    symbols: tuple
+    points: tuple
+    allowed: tuple = ()
+
+    def symbols_of(self, key):
+        return dict(self.allowed).get(key, self.symbols)
+
+    def as_job(self):
+        """The plain data the harness reads (see ``grader.harness.evaluate_expressions``)."""
+        return {"symbols": list(self.symbols), "points": [list(point) for point in self.points],
+                "allowed": {key: list(names) for key, names in self.allowed}}
 
 
 @dataclass(frozen=True)
@@ -231,7 +252,7 @@ def _ratio_hint(expected, received):
     with np.errstate(over="ignore", invalid="ignore"):  # a student's value may be near the float limit
         ratios = received[mask] / expected[mask]
         ratio = float(ratios.flat[0])
-        if not math.isfinite(ratio) or not np.allclose(ratios, ratio, rtol=1e-6):
+        if not math.isfinite(ratio) or not np.allclose(ratios, ratio, rtol=1e-6, atol=0.0):
             return ""
     if math.isclose(ratio, -1.0, rel_tol=1e-6):
         return ": it has the wrong sign"

@@ -178,19 +178,32 @@ def evaluate_expressions(value, evaluate_at):
     """The answers in ``value`` as numbers: each SymPy expression becomes its values at the points.
 
     ``value`` is one answer or a dict of answers; ``evaluate_at`` is ``{"symbols": [names],
-    "points": [[number per name], ...]}``. An expression becomes a float64 array with one value
-    per point (its symbols are matched by name, whatever their assumptions); a Python or NumPy
-    number becomes a float (``df_dq = 1`` is a right answer, and so is ``df_dq = 1.0``); anything else, an expression in other symbols, or one that is not a
-    finite real number at every point becomes an :class:`Unevaluated` that says what it is.
-    SymPy is imported only here: the harness of other assignments never loads it.
+    "points": [[number per name], ...], "allowed": {key: [names]}}`` (``allowed`` is optional:
+    the symbols an answer may use, all of them by default). An expression becomes a float64 array
+    with one value per point (its symbols are matched by name, whatever their assumptions; a
+    ``Poly`` is taken as its expression, and unevaluated parts are evaluated with ``doit``); a
+    Python or NumPy number becomes a float (``df_dq = 1`` is a right answer, and so is
+    ``df_dq = 1.0``); anything else, an expression in symbols it may not use, or one that is not
+    a finite real number at every point becomes an :class:`Unevaluated` that says what it is. One
+    answer that cannot be evaluated costs only itself. SymPy is imported only here: the harness of
+    other assignments never loads it.
     """
     names, points = list(evaluate_at["symbols"]), evaluate_at["points"]
+    allowed = evaluate_at.get("allowed") or {}
     if isinstance(value, dict):
-        return {key: _evaluate(item, names, points) for key, item in dict.items(value)}
-    return _evaluate(value, names, points)
+        return {key: _evaluate_safely(item, names, points, allowed.get(key, names))
+                for key, item in dict.items(value)}
+    return _evaluate_safely(value, names, points, names)
 
 
-def _evaluate(item, names, points):
+def _evaluate_safely(item, names, points, allowed):
+    try:
+        return _evaluate(item, names, points, allowed)
+    except Exception as error:  # noqa: BLE001 - a CallTimeout is no Exception, so it still ends the call
+        return Unevaluated("a value that could not be evaluated (%s)" % clean_text(type(error).__name__, 40))
+
+
+def _evaluate(item, names, points, allowed):
     kind = type(item)
     if kind in (int, float) or kind in (np.float64, np.float32, np.int64, np.int32):
         return float(item)
@@ -200,9 +213,11 @@ def _evaluate(item, names, points):
         return Unevaluated("a %s (SymPy could not be imported)" % kind.__name__)
     if not isinstance(item, sympy.Basic):
         return Unevaluated(kind.__name__)
+    if isinstance(item, sympy.Poly):
+        item = item.as_expr()
+    item = item.doit()
     symbols = {symbol.name: symbol for symbol in item.free_symbols if isinstance(symbol, sympy.Symbol)}
-    unknown = sorted(set(symbols) - set(names))
-    if unknown or len(symbols) < len(item.free_symbols):
+    if set(symbols) - set(allowed) or len(symbols) < len(item.free_symbols):
         return Unevaluated("an expression in %s" % ", ".join(sorted(map(str, item.free_symbols))))
     values = []
     for point in points:
@@ -217,8 +232,11 @@ def _evaluate(item, names, points):
     return np.array(values, dtype=np.float64)
 
 
-class CallTimeout(Exception):
-    """Raised in the student's code when one call runs past its time."""
+class CallTimeout(BaseException):
+    """Raised in the student's code when one call runs past its time.
+
+    A ``BaseException``, so that the harness's own ``except Exception`` guards let it through.
+    """
 
 
 def _on_alarm(signum, frame):

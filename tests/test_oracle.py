@@ -194,7 +194,7 @@ def _inputs(case):
     answers are evaluated, point by point and symbol by symbol."""
     if not case.evaluate_at:
         return case.args
-    points = np.array(case.evaluate_at[1], dtype=float)
+    points = np.array(case.evaluate_at.points, dtype=float)
     return case.args + tuple(points) + tuple(points.T)
 
 
