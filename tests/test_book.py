@@ -13,7 +13,12 @@ import pytest
 from grader.course import REPOSITORY
 
 HTML = REPOSITORY / "_build" / "html"
-PAGES = ["index.html", "preface.html", "chapters/two_layer_network.html"]
+CHAPTERS = ["why_backpropagation", "computation_graphs", "chain_rule", "forward_pass", "two_layer_network"]
+PAGES = ["index.html", "preface.html", "references.html"] + ["chapters/%s.html" % name for name in CHAPTERS]
+WORKED_NUMBERS = {  # numbers the text works out, computed in the chapter and glued
+    "computation_graphs": ("0.5498", "0.5981", "0.4502", "0.9003", "1.3505", "0.5900", "0.1650", "0.1450"),
+    "chain_rule": ("0.7616", "0.4200"),
+}
 EXTERNAL_RESOURCE = re.compile(r"""<(script|link|img|iframe|source)\b[^>]*\b(src|href)=["'](https?:)?//""", re.I)
 
 
@@ -28,6 +33,18 @@ def test_mathjax_is_served_locally():
     assert (HTML / "_static" / "mathjax" / "tex-chtml.js").is_file()
 
 
+def test_the_toc_lists_the_chapters_in_order():
+    toc = (REPOSITORY / "_toc.yml").read_text(encoding="utf-8")
+    assert re.findall(r"file: chapters/(\w+)", toc) == CHAPTERS
+
+
+@pytest.mark.parametrize("chapter", sorted(WORKED_NUMBERS))
+def test_worked_examples_show_their_computed_numbers(chapter):
+    text = (HTML / "chapters" / (chapter + ".html")).read_text(encoding="utf-8")
+    for number in WORKED_NUMBERS[chapter]:
+        assert number in text, number
+
+
 def test_chapter_shows_its_computed_numbers():
     text = (HTML / "chapters" / "two_layer_network.html").read_text(encoding="utf-8")
     for number in ("-1.248", "0.159", "-0.199", "0.6931", "0.3466", "0.3442", "0.667", "20 of 20"):
@@ -35,7 +52,7 @@ def test_chapter_shows_its_computed_numbers():
     assert text.count("<img") >= 4, "the graph, the loss curve, the decision boundary and the sweeps"
 
 
-@pytest.mark.parametrize("page", ["preface.html", "chapters/two_layer_network.html"])
+@pytest.mark.parametrize("page", ["preface.html"] + ["chapters/%s.html" % name for name in CHAPTERS])
 def test_page_renders_in_headless_chromium_without_console_errors(page):
     browser = shutil.which("chromium")
     assert browser, "Chromium is needed for this test (Debian package chromium; `make test` installs it)"
@@ -49,5 +66,5 @@ def test_page_renders_in_headless_chromium_without_console_errors(page):
     errors = [line for line in result.stderr.splitlines()
               if ":ERROR:CONSOLE" in line or "Uncaught" in line or "net::ERR" in line]
     assert result.returncode == 0 and not errors, errors
-    if "two_layer_network" in page:
+    if "chapters/" in page:
         assert "mjx-container" in result.stdout, "MathJax rendered the formulas"
