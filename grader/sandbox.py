@@ -39,6 +39,7 @@ fills a disk nor kills the child.
 """
 import functools
 import json
+import re
 import os
 import resource
 import secrets
@@ -373,15 +374,62 @@ def _apply_limits(limits, groups):
     return apply
 
 
-def _drain(stream, limit, sink, activity=None):
-    """Read a pipe to its end, keeping at most ``limit`` bytes; note the time of each chunk."""
+class Progress:
+    """When the child last made progress, read from the result pipe as it arrives.
+
+    Progress is a first "loaded" event, the first "started" event of a call in the job, or the
+    first "returned" or "raised" event of a started call: at most ``1 + 2 * calls`` marks, whatever
+    the child writes. Anything else on the pipe (blank lines, repeated or forged events, ids that
+    are not in the job) is no progress, so student code cannot keep a call alive past its limit by
+    writing. Only the first ``PREFIX_BYTES`` of a line are looked at (the harness writes the event
+    and the id first); the lines themselves are parsed later, as untrusted data, by
+    ``grader.results``.
+    """
+    PREFIX_BYTES = 512
+    EVENT = re.compile(rb'^\{"event": "(loaded|started|returned|raised)"(?:, "id": "([^"\\]*)")?')
+
+    def __init__(self, call_ids):
+        self.call_ids = set(call_ids)
+        self.seen = set()
+        self.times = []   # time.monotonic() of each mark
+        self.line = b""
+
+    def feed(self, chunk):
+        parts = chunk.split(b"\n")
+        for index, part in enumerate(parts):
+            if len(self.line) < self.PREFIX_BYTES:
+                self.line += part[:self.PREFIX_BYTES - len(self.line)]
+            if index < len(parts) - 1:
+                self._note(self.line)
+                self.line = b""
+
+    def _note(self, prefix):
+        match = self.EVENT.match(prefix)
+        if not match:
+            return
+        kind, raw_id = match.group(1).decode(), match.group(2)
+        call_id = raw_id.decode("utf-8", "replace") if raw_id is not None else None
+        if kind != "loaded" and call_id not in self.call_ids:
+            return
+        if kind in ("returned", "raised"):
+            if ("started", call_id) not in self.seen:
+                return
+            kind = "finished"
+        key = (kind, call_id if kind != "loaded" else None)
+        if key not in self.seen:
+            self.seen.add(key)
+            self.times.append(time.monotonic())
+
+
+def _drain(stream, limit, sink, progress=None):
+    """Read a pipe to its end, keeping at most ``limit`` bytes; ``progress`` sees every chunk."""
     kept = bytearray()
     while True:
         chunk = stream.read1(65536)
         if not chunk:
             break
-        if activity is not None:
-            activity.append(time.monotonic())
+        if progress is not None:
+            progress.feed(chunk)
         if len(kept) < limit:
             kept += chunk[: limit - len(kept)]
     sink.append(bytes(kept))
@@ -407,7 +455,7 @@ def run_job(job, limits=Limits()):
         _write_grading_folder(grading_dir, job, uid)
         groups = _sandbox_groups(limits)
         try:
-            return _run(grading_dir, uid, limits, groups)
+            return _run(grading_dir, uid, limits, groups, [call["id"] for call in job.get("calls", [])])
         finally:
             if groups is not None:
                 groups.kill_all()
@@ -433,7 +481,7 @@ def _write_grading_folder(grading_dir, job, uid):
         os.chown(grading_dir, uid, uid)
 
 
-def _run(grading_dir, uid, limits, groups):
+def _run(grading_dir, uid, limits, groups, call_ids):
     """Start bubblewrap, read its pipes, watch it; the :class:`SandboxRun`."""
     read_end, write_end = os.pipe()
     filter_fd = _filter_fd()
@@ -451,15 +499,15 @@ def _run(grading_dir, uid, limits, groups):
         os.close(write_end)
         os.close(filter_fd)
     outputs = {"result": [], "stdout": [], "stderr": []}
-    activity = []
+    progress = Progress(call_ids)
     readers = [threading.Thread(target=_drain, args=(stream, size, outputs[name], watch), daemon=True)
                for name, stream, size, watch in (
-                   ("result", os.fdopen(read_end, "rb"), limits.result_bytes, activity),
+                   ("result", os.fdopen(read_end, "rb"), limits.result_bytes, progress),
                    ("stdout", process.stdout, limits.output_bytes, None),
                    ("stderr", process.stderr, limits.output_bytes, None))]
     for reader in readers:
         reader.start()
-    stopped = _watch(process, started, activity, limits, groups)
+    stopped = _watch(process, started, progress.times, limits, groups)
     for reader in readers:
         reader.join(timeout=5)
     text = {name: b"".join(chunks).decode("utf-8", "replace") for name, chunks in outputs.items()}
@@ -477,7 +525,8 @@ def _run(grading_dir, uid, limits, groups):
 
 
 def _watch(process, started, activity, limits, groups):
-    """Wait for the child; kill it when a call (or loading) goes silent too long, at the wall
+    """Wait for the child; kill it when a call (or loading) makes no progress for too long
+    (``activity``: the times of :class:`Progress` marks), at the wall
     limit, as soon as the kernel killed one of its processes for the memory limit, or as soon as
     all its processes together used more than their CPU time.
 

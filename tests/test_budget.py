@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from grader import course, sandbox, secret
+from grader import assignments, course, sandbox, secret
 from grader.verify import grade_notebook
 from tests.conftest import A3, code_cell, with_cell, write_submission
 
@@ -106,3 +106,41 @@ def test_extreme_values_fail_their_own_checks_and_no_others(solution_notebook, g
     failed = {check["grade_id"] for check in verdict.checks if not check["passed"]}
     assert failed == {"test_compute_cost", "test_update_parameters"}
     assert verdict.score == 13 - 4
+
+
+KEEP_ALIVE = '''
+import os, signal, sys, threading, time
+def initialize_parameters(n_x, n_h, n_y, seed=0):
+    result_fd = int(sys.argv[2])
+    def keep_writing():
+        while True:
+            os.write(result_fd, b'\\n{"event": "started", "id": "initialize_parameters/0"}\\n')
+            time.sleep(0.1)
+    threading.Thread(target=keep_writing, daemon=True).start()
+    signal.signal(signal.SIGALRM, signal.SIG_IGN)
+    while True:
+        pass
+'''
+
+
+def test_writing_to_the_result_pipe_does_not_keep_a_call_alive(solution_notebook, tmp_path):
+    """Only a call's own first events count as progress: blank lines and forged repeats do not."""
+    path = tmp_path / (A3 + ".ipynb")
+    path.write_text(json.dumps(with_cell(solution_notebook, KEEP_ALIVE)))
+    limits = sandbox.Limits(submission_seconds=30.0, seconds_per_call=2.0)
+    verdict = grade_notebook(path, assignments.load(A3), course.solution_notebook(A3), secret.one_time_secret(), "s",
+                             limits=limits)
+    assert verdict.score == 11, [(check["name"], check["message"]) for check in verdict.checks if not check["passed"]]
+    assert verdict.seconds < 15, "the call ran past its limit of 2 s (+2 s of grace)"
+    failed = [check for check in verdict.checks if not check["passed"]]
+    assert all("did not finish" in check["message"] or "skipped" in check["message"] for check in failed)
+
+
+def test_progress_counts_each_call_once_and_only_calls_in_the_job():
+    progress = sandbox.Progress(["a/0", "b/1"])
+    progress.feed(b'{"event": "loaded", "errors": []}\n\n\n{"event": "started", "id": "a/0"}\n')
+    progress.feed(b'{"event": "started", "id": "a/0"}\n{"event": "started", "id": "zz"}\n{"event": "retu')
+    progress.feed(b'rned", "id": "a/0", "value": {"t": "none"}}\n{"event": "raised", "id": "b/1"}\n')
+    assert len(progress.times) == 3, "loaded, a/0 started, a/0 returned; b/1 finished before it started"
+    progress.feed(b"x" * 100_000 + b"\n" + b'{"event": "started", "id": "b/1"}\n')
+    assert len(progress.times) == 4
