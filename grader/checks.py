@@ -198,6 +198,9 @@ def _compare_expression(expected, received, label):
             return None
         return "%s is not the correct expression: it has the wrong value at %d of the %d points%s" % (
             label, int(wrong.sum()), wrong.size, _ratio_hint(expected.values, received))
+    if isinstance(received, Foreign) and "not a finite real number" in received.type_name:
+        return ("%s is not a finite real number at every point (a log of 0 or of a negative number, or a "
+                "division by 0?)" % label)
     return "%s should be a SymPy expression in %s; got %s" % (label, names, type_name(received))
 
 
@@ -232,7 +235,8 @@ def _shape_hint(expected, received):
     if tuple(reversed(expected)) == received:
         return ": it is transposed"
     if len(expected) == 2 and expected[1] == 1 and received == (expected[0],):
-        return ": the summed axis was dropped; keep it with keepdims=True"
+        return (": the second axis is missing; a column has shape (n, 1): np.zeros((n, 1)), or "
+                "keepdims=True in a sum")
     if len(expected) == 2 and expected[1] == 1 and len(received) == 2 and received[0] == 1:
         return ": summed over the wrong axis? sum over the examples, axis=1"
     return ""

@@ -155,15 +155,40 @@ class Diagnoser:
                 self._outcomes[key] = Outcome(False, error=harness.describe_error(error)[0])
         return self._outcomes[key]
 
-    def explain(self, case, outcome, path):
-        """The diagnosis of the first mutant that does what the student's function did, or ""."""
+    def explain(self, case, outcome, path, expected=None):
+        """The diagnosis of the first mutant that does what the student's function did, or "".
+
+        With ``expected`` (the reference's answer on ``case``), a mutant that is wrong on a part
+        that the student got right (any part that a check of this function compares) names another
+        mistake than the student's, and explains nothing.
+        """
         for mutant in self.assignment.MUTANTS:
             if mutant.function != case.function:
                 continue
             predicted = self._mutant_outcome(mutant, case)
-            if _same(predicted, outcome, path):
+            if _same(predicted, outcome, path) and not (
+                    expected is not None and self._wrong_where_student_is_right(case, predicted, outcome, expected)):
                 return mutant.diagnosis
         return ""
+
+    def _wrong_where_student_is_right(self, case, predicted, outcome, expected):
+        if not (predicted.returned and outcome.returned):
+            return False
+        paths = [path for check in self.assignment.CHECKS if check.function == case.function
+                 for path, _ in tuple(check.parts) + tuple(check.shape_only)]
+        return any(_right(expected, outcome.value, path) and not _right(expected, predicted.value, path)
+                   for path in paths)
+
+
+def _right(expected, value, path):
+    """Whether ``value`` equals the reference's ``expected`` at ``path`` (False if it cannot tell)."""
+    try:
+        got = follow(value, path)
+        if isinstance(got, Evaluated):  # a known wrong version's answer, as values
+            got = got.values
+        return compare(_as_reference(follow(expected, path)), got, "value") is None
+    except (LookupError, TypeError, ArithmeticError, ValueError):
+        return False
 
 
 def _same(predicted, outcome, path):
@@ -217,12 +242,12 @@ def judge(check, cases, outcomes, diagnoser, expected_by_case):
                 got = follow(outcome.value, path)
             except LookupError as error:
                 return _failed(check, "%s on %s: %s" % (check.function, case.about, error),
-                               diagnoser.explain(case, outcome, None))
+                               diagnoser.explain(case, outcome, None, expected))
             want = _as_reference(follow(expected, path))
             problem = compare_shape(want, got, label) if shape_only else compare(want, got, label)
             if problem:
                 return _failed(check, "on %s, %s" % (case.about, problem),
-                               diagnoser.explain(case, outcome, path))
+                               diagnoser.explain(case, outcome, path, expected))
     if check.judge is not None:
         problem = check.judge(mine, [outcomes[case.id] for case in mine])
         if problem:

@@ -124,3 +124,47 @@ def test_the_secret_cases_meet_the_grading_standard(seed):
     assert overflowing >= 2, "the naive softmax must fail on the large-logit cases"
     assert {case.args[3] for case in by_function["neuron_step"]} == {0.0, 1.0}
     assert any(case.args[0].shape == (1,) for case in by_function["neuron_step"])
+
+
+def test_a_softmax_shifted_by_its_mean_or_smallest_logit_loses_the_large_logit_point():
+    """Columns that hold logits near 800 and near -800 together need each column's own maximum."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from grader import assignments, course, secret
+    from grader.mutants import Mutant, mutate_notebook, read_notebook
+    from grader.verify import grade_notebook
+    name = "a2_activation_gradients"
+    solution = read_notebook(course.solution_notebook(name))
+    for shift in ("np.min", "np.mean"):
+        wrong = Mutant("shift", "softmax_cross_entropy_backward", "Z - np.max(Z, axis=0, keepdims=True)",
+                       "Z - %s(Z, axis=0, keepdims=True)" % shift, "")
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / (name + ".ipynb")
+            path.write_text(json.dumps(mutate_notebook(solution, wrong)))
+            verdict = grade_notebook(path, assignments.load(name), course.solution_notebook(name),
+                                     secret.one_time_secret(), "s")
+        failed = [check["name"] for check in verdict.checks if not check["passed"]]
+        assert failed == ["dZ for large logits (a softmax that does not overflow)"], (shift, failed)
+
+
+def test_a_diagnosis_never_blames_a_part_the_student_got_right():
+    """w stepped with db: dw itself is right, so the known wrong version "dw = dz" must not explain it."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from grader import assignments, course, secret
+    from grader.mutants import Mutant, mutate_notebook, read_notebook
+    from grader.verify import grade_notebook
+    name = "a2_activation_gradients"
+    wrong = Mutant("w_with_db", "neuron_step", "w_new = w - learning_rate * dw", "w_new = w - learning_rate * db", "")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / (name + ".ipynb")
+        path.write_text(json.dumps(mutate_notebook(read_notebook(course.solution_notebook(name)), wrong)))
+        verdict = grade_notebook(path, assignments.load(name), course.solution_notebook(name),
+                                 secret.one_time_secret(), "s")
+    failed = [check for check in verdict.checks if not check["passed"]]
+    assert [check["name"] for check in failed] == ["updated w and b"], failed
+    assert failed[0]["diagnosis"] == "", failed[0]["diagnosis"]

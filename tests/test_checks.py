@@ -30,3 +30,15 @@ def test_an_expression_answer_given_as_a_number_is_told_so():
     assert "not the correct number" in compare(Evaluated(np.array([1.0, 1.0, 1.0]), ("x",)), 2.0, "df_dq")
     assert "wrong value at 1 of the 3 points" in compare(expected, np.array([1.0, -2.0, 0.6]), "df_dx")
     assert "should be a SymPy expression in x, y" in compare(expected, "x + y", "df_dx")
+
+
+def test_a_flat_column_is_not_blamed_on_a_sum():
+    message = compare(np.zeros((4, 1)), np.zeros(4), "b1")
+    assert "second axis is missing" in message and "summed" not in message
+
+
+def test_an_expression_that_is_not_finite_is_told_so():
+    from grader.checks import Foreign
+    expected = Evaluated(np.array([1.0, 2.0]), ("x",))
+    message = compare(expected, Foreign("an expression that is not a finite real number at every point"), "L")
+    assert "not a finite real number at every point (a log of 0" in message

@@ -91,6 +91,13 @@ def make_cases(rng):
     add("softmax_cross_entropy_backward",
         (rng.permutation(offsets)[np.newaxis, :] + 2.0 * rng.standard_normal(shape), _one_hot(rng, *shape)),
         _about(shape, "class") + ", columns of logits near 800 and near -800")
+    # Columns that hold logits near 800 and near -800 together: only a shift by each column's own
+    # largest logit keeps every exponential finite (a shift by its mean or smallest does not).
+    shape = (max(n_other, 3), m)
+    mixed = -800.0 + rng.standard_normal(shape)
+    mixed[rng.integers(0, shape[0], size=m), np.arange(m)] = 800.0 + rng.standard_normal(m)
+    add("softmax_cross_entropy_backward", (mixed, _one_hot(rng, *shape)),
+        _about(shape, "class") + ", each column holding logits near 800 and near -800")
     for inputs, label in ((1, 1.0), (n, 0.0), (m, float(rng.integers(0, 2)))):
         x, w = rng.standard_normal(inputs), 0.5 * rng.standard_normal(inputs)
         add("neuron_step", (x, w, float(rng.standard_normal()), label, float(rng.uniform(0.05, 1.0))),

@@ -103,9 +103,11 @@ def judge_random_weights(cases, outcomes):
         return "two different seeds gave the same weights: use the seed argument"
     for name, weight in zip(("W1", "W2"), large):
         if not 0.85 < weight.std() < 1.15 or abs(weight.mean()) > 0.15:
-            return ("%s of a network with 40 inputs, 50 hidden and 30 output units has mean %.2g and "
-                    "standard deviation %.2g; standard normal weights have mean 0 and standard "
-                    "deviation 1 (no scaling)" % (name, weight.mean(), weight.std()))
+            spread = "well below 1" if weight.std() <= 0.85 else "well above 1" if weight.std() >= 1.15 else "about 1"
+            centre = "far from 0" if abs(weight.mean()) > 0.15 else "about 0"
+            return ("%s of a network with 40 inputs, 50 hidden and 30 output units has a mean %s and a "
+                    "standard deviation %s; standard normal weights have mean 0 and standard deviation 1 "
+                    "(no scaling)" % (name, centre, spread))
     if len(np.unique(large[0], axis=0)) < large[0].shape[0]:
         return "some rows of W1 are equal: hidden units that start equal stay equal (symmetry)"
     for (W1, W2), want in zip(weights, expected):
