@@ -100,6 +100,10 @@ MUTANTS = [
     Mutant("polynomial_one_path_y", "graph_polynomial", "df_dy = g_p * dp_dy + g_r * dr_dy",
            "df_dy = g_r * dr_dy",
            "df_dy misses the path through p: y feeds two nodes, so its gradient is the SUM over both paths"),
+    Mutant("polynomial_upstreams_swapped", "graph_polynomial", "df_dx = g_p * dp_dx + g_r * dr_dx",
+           "df_dx = g_r * dp_dx + g_p * dr_dx",
+           "df_dx pairs each local gradient with the other node's upstream symbol: each path carries the "
+           "gradient of the node it passes through, g_p with dp/dx and g_r with dr/dx"),
     Mutant("polynomial_power_rule", "graph_polynomial", "dr_dy = 6 * x * y", "dr_dy = 3 * x * 2",
            "df_dy: the derivative of y**2 is 2 y, so the local gradient of r = 3 x y**2 is 6 x y"),
     Mutant("polynomial_node_gradient_is_value", "graph_polynomial", "df_dp = 1", "df_dp = p",
@@ -130,6 +134,10 @@ MUTANTS = [
            "dL_da = -y / a",
            "dL_da misses the term of the label 0: L = -(y log a + (1 - y) log(1 - a)), so "
            "dL_da = -y/a + (1 - y)/(1 - a)"),
+    Mutant("logistic_dL_da_inner_sign", "graph_logistic_regression", "dL_da = -y / a + (1 - y) / (1 - a)",
+           "dL_da = -y / a - (1 - y) / (1 - a)",
+           "dL_da: the derivative of log(1 - a) is -1/(1 - a) (the chain rule through 1 - a), so the "
+           "label-0 term of -(y log a + (1 - y) log(1 - a)) gives +(1 - y)/(1 - a)"),
     Mutant("logistic_dw_without_x", "graph_logistic_regression", "dL_dw1 = g_z * x1", "dL_dw1 = g_z",
            "dL_dw1 is g_z: the local gradient of z = w1 x1 + w2 x2 + b with respect to w1 is x1"),
     Mutant("logistic_inputs_swapped", "graph_logistic_regression", "dL_dw2 = g_z * x2", "dL_dw2 = g_z * x1",

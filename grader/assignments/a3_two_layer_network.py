@@ -230,6 +230,15 @@ MUTANTS = [
            "backward_propagation computes A1 again from the parameters instead of reading cache[\"A1\"]: "
            "the backward pass uses the activations that the forward pass cached (the grader passes a "
            "cache of its own to check this)"),
+    Mutant("backward_recomputes_cache", "backward_propagation",
+           "m = X.shape[1]", "m = X.shape[1]\n    _, cache = forward_propagation(X, parameters)",
+           "backward_propagation runs the forward pass again instead of using the cache it was given: the "
+           "backward pass reads the values the forward pass cached (the grader passes a cache of its own "
+           "to check this)"),
+    Mutant("backward_dW2_elementwise", "backward_propagation",
+           "dW2 = (1 / m) * dZ2 @ A1.T", "dW2 = (1 / m) * dZ2 * A1",
+           "dW2 = dZ2 * A1 multiplies entry by entry: the sum over the examples is a matrix product, "
+           "dW2 = (1/m) dZ2 @ A1.T, shape (n_y, n_h)"),
     Mutant("backward_layers_swapped", "backward_propagation",
            '"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2', '"dW1": dW2, "db1": db2, "dW2": dW1, "db2": db1',
            "the gradients of layers 1 and 2 are swapped in the returned dict"),
