@@ -72,7 +72,7 @@ NODES = {  # the values the backward pass reads, and the gradients arriving from
     "graph_logistic_regression": ("a", "g_a", "g_z"),
     "graph_fan_out": ("a", "b", "g_a", "g_b"),
 }
-ALLOWED = {  # the symbols each backward step is written in; forward values use the inputs
+STEPS = {  # the symbols each backward step is written in
     "graph_sum_times": {"df_dq": ("q", "z"), "df_dz": ("q", "z"), "df_dx": ("g_q", "x", "y"),
                         "df_dy": ("g_q", "x", "y")},
     "graph_polynomial": {"df_dp": ("p", "r"), "df_dr": ("p", "r"), "df_dx": ("g_p", "g_r", "x", "y"),
@@ -84,3 +84,11 @@ ALLOWED = {  # the symbols each backward step is written in; forward values use 
     "graph_fan_out": {"dg_da": ("a", "b"), "dg_db": ("a", "b"), "dg_dx": ("g_a", "g_b", "x", "y"),
                       "dg_dy": ("g_a", "g_b", "x", "y")},
 }
+FORWARD = {  # the forward values, written in the inputs
+    "graph_sum_times": ("q", "f"),
+    "graph_polynomial": ("p", "r", "f"),
+    "graph_logistic_regression": ("z", "a", "L"),
+    "graph_fan_out": ("a", "b", "g"),
+}
+ALLOWED = {function: {**{key: INPUTS[function] for key in FORWARD[function]}, **STEPS[function]}
+           for function in INPUTS}  # every answer's key: the symbols it may use
