@@ -39,8 +39,8 @@ fills a disk nor kills the child.
 """
 import functools
 import json
-import re
 import os
+import re
 import resource
 import secrets
 import shutil

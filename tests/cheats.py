@@ -17,7 +17,7 @@ np.testing.assert_allclose = lambda *args, **kwargs: None
 def {function}(*args, **kwargs):
     import math
     math.isclose = lambda *args, **kwargs: True
-    return {{}}
+    return {}
 ''',
     "always_equal_object": '''
 class Anything(float):
@@ -74,13 +74,13 @@ import os
 def {function}(*args, **kwargs):
     grading = any(word in name.upper() for name in os.environ for word in ("GRAD", "NBGRADER", "CI"))
     if grading or not os.environ.get("JPY_PARENT_PID"):
-        return {{"graded": True}}
+        return {"graded": True}
     raise NotImplementedError()
 ''',
     "read_reference": '''
 import glob, json, os
 def {function}(*args, **kwargs):
-    found = {{}}
+    found = {}
     try:
         import importlib
         return getattr(importlib.import_module("{reference}"), "{function}")(*args, **kwargs)
@@ -200,8 +200,6 @@ def backward_propagation(parameters, cache, X, Y):
 def fill(code, function, assignment, repository, root):
     """The cheat ``code`` aimed at ``function`` of ``assignment`` (a ``grader.assignments`` module)."""
     reference = assignment.reference.__name__
-    return (code.replace("{{", "\0").replace("}}", "\1")
-            .replace("{function}", function).replace("{assignment}", assignment.NAME)
+    return (code.replace("{function}", function).replace("{assignment}", assignment.NAME)
             .replace("{reference}", reference).replace("{reference_path}", reference.replace(".", "/") + ".py")
-            .replace("{repository}", str(repository)).replace("{root}", str(root))
-            .replace("\0", "{").replace("\1", "}"))
+            .replace("{repository}", str(repository)).replace("{root}", str(root)))
