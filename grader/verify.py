@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from grader import harness, sandbox, secret
+from grader import harness, localise, sandbox, secret
 from grader.checks import Evaluated, Foreign, Outcome, Result, compare, compare_shape, follow, mask_values
 from grader.mutants import mutant_functions
 from grader.notebook import READ_SECONDS, load_definitions
@@ -136,12 +136,14 @@ def answer_of(case, value):
 
 
 class Diagnoser:
-    """Explains wrong results with the mutant whose output matches (computed here, from solutions/)."""
+    """Explains wrong results with the mutant whose output matches (computed here, from solutions/),
+    and, when none does, with the place where the error enters (``grader.localise``)."""
 
     def __init__(self, assignment, solution_path):
         self.assignment = assignment
         self.solution_path = solution_path
         self._outcomes = {}  # per submission: case ids repeat across students with other inputs
+        self._located = {}
 
     def _mutant_outcome(self, mutant, case):
         key = (mutant.id, case.id)
@@ -170,6 +172,17 @@ class Diagnoser:
                     expected is not None and self._wrong_where_student_is_right(case, predicted, outcome, expected)):
                 return mutant.diagnosis
         return ""
+
+    def locate(self, function, cases, outcomes, expected_by_case):
+        """Where the error of ``function`` enters (``grader.localise``), if the assignment declares
+        the dependency structure of that function's results in ``LOCATE``; else ""."""
+        layers_of = getattr(self.assignment, "LOCATE", {}).get(function)
+        if layers_of is None:
+            return ""
+        if function not in self._located:
+            mine = [case for case in cases if case.function == function]
+            self._located[function] = localise.locate(layers_of, mine, outcomes, expected_by_case)
+        return self._located[function]
 
     def _wrong_where_student_is_right(self, case, predicted, outcome, expected):
         if not (predicted.returned and outcome.returned):
@@ -247,7 +260,8 @@ def judge(check, cases, outcomes, diagnoser, expected_by_case):
             problem = compare_shape(want, got, label) if shape_only else compare(want, got, label)
             if problem:
                 return _failed(check, "on %s, %s" % (case.about, problem),
-                               diagnoser.explain(case, outcome, path, expected))
+                               diagnoser.explain(case, outcome, path, expected)
+                               or diagnoser.locate(check.function, cases, outcomes, expected_by_case))
     if check.judge is not None:
         problem = check.judge(mine, [outcomes[case.id] for case in mine])
         if problem:

@@ -8,6 +8,7 @@ import numpy as np
 from backprop import two_layer as reference
 from backprop.activations import sigmoid
 from grader.checks import ATOL, RTOL, Case, Check, compare_shape, follow
+from grader.localise import Layer
 from grader.mutants import Mutant
 
 NAME = "a3_two_layer_network"
@@ -259,3 +260,19 @@ MUTANTS = [
            'parameters["b2"] - learning_rate * grads["db2"]', 'parameters["b2"]',
            "b2 is not updated: every parameter takes a step, biases too"),
 ]
+
+
+def backward_layers(case):
+    """The dependency structure of backward_propagation on ``case``, output layer first (see
+    ``grader.localise``): the correct dZ2 = A2 - Y and dZ1 = (W2.T @ dZ2) * (1 - A1**2)."""
+    parameters, cache, X, Y = case.args
+    dZ2 = cache["A2"] - Y
+    dZ1 = (parameters["W2"].T @ dZ2) * (1 - cache["A1"] ** 2)
+    return [Layer(2, 2, dZ2, cache["A1"], ("dW2",), ("db2",), None,
+                  "dZ2 = A2 - Y, the output layer's error for a sigmoid output with cross-entropy"),
+            Layer(1, 2, dZ1, X, ("dW1",), ("db1",), None,
+                  "dZ1 = (W2.T @ dZ2) * (1 - A1**2): the product with W2.T and the tanh derivative")]
+
+
+LOCATE = {"backward_propagation": backward_layers}
+
