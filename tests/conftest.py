@@ -38,6 +38,16 @@ def with_cell(notebook, source):
     return changed
 
 
+def with_function(notebook, function, source):
+    """A copy of ``notebook`` whose cell defining ``function`` holds ``source`` instead."""
+    changed = copy.deepcopy(notebook)
+    marker = "def %s(" % function
+    cells = [cell for cell in changed["cells"] if cell["cell_type"] == "code" and marker in "".join(cell["source"])]
+    assert len(cells) == 1, "%d code cells define %s()" % (len(cells), function)
+    cells[0]["source"] = source
+    return changed
+
+
 def without_function(solution, blank, function):
     """The solution with one function's cell taken from the blank release (so it scores partly)."""
     changed = copy.deepcopy(solution)
