@@ -143,6 +143,10 @@ def compare(expected, received, label):
         return _compare_expression(expected, received, label)
     if isinstance(expected, float):
         return _compare_float(expected, received, label)
+    if isinstance(expected, str):
+        if type(received) is not str:
+            return "%s should be a str; got %s" % (label, type_name(received))
+        return None if received == expected else "%s is not the expected string" % label
     if isinstance(expected, dict):
         if not isinstance(received, dict):
             return "%s should be a dict with keys %s; got %s" % (label, sorted(expected), type_name(received))
@@ -171,6 +175,8 @@ def _compare_float(expected, received, label):
                 % (label, received.shape))
     if type(received) not in (float, np.float64):
         return "%s should be a Python float; got %s" % (label, type_name(received))
+    if math.isnan(expected) and math.isnan(received):  # a known wrong version's nan, matched by the student's
+        return None
     if not math.isfinite(received):
         return "%s is %r; expected a finite number (a log of 0, or of a negative number?)" % (label, received)
     if not math.isclose(received, expected, rel_tol=RTOL, abs_tol=ATOL):

@@ -24,6 +24,13 @@ pickles, with NumPy arrays as ``{"t": "ndarray", "dtype", "shape", "data"}``. Th
 are part of the format: a value beyond them is sent as ``{"t": "other", "type": "<what it is>"}``,
 and the parent (``grader.results``) refuses any record that breaks them. Text is sent through
 :func:`clean_text`, which the parent applies again to everything it reads.
+
+Functions cannot travel as JSON, so an argument that is a function is one of a small family
+described by plain data: a :class:`ScalarFunction` (a polynomial of its array argument, with the
+case's secret coefficients) is sent as ``{"t": "function", "family": "polynomial", "shape",
+"cubic", "quadratic", "linear", "coupling", "constant"}`` and decoded here into the same class,
+whose only use is its values; the parent calls the very same class on the same data. Only the
+parent sends functions: the parent reads no "function" record back from the sandbox.
 """
 import __future__
 import ast
@@ -47,6 +54,7 @@ MAX_DEPTH = 4                  # containers nest this deep at most; deeper ones 
 MAX_STR_CHARS = 200            # characters of a str value
 MAX_TYPE_NAME_CHARS = 80       # characters of the name of a type sent as "other" or of an exception
 MAX_EXCEPTION_CHARS = 300      # characters of the message of an exception
+MAX_FUNCTION_SIZE = 64         # entries of the argument of a ScalarFunction (its coupling has this squared)
 ARRAY_DTYPES = ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool")
 UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 PLACEHOLDER = "\ufffd"
@@ -104,6 +112,8 @@ def encode(value, depth=0):
     kind = type(value)
     if isinstance(value, np.ndarray):
         return _encode_array(np.ndarray.view(value, np.ndarray))
+    if kind is ScalarFunction:
+        return value.as_data()
     if kind is Unevaluated:
         return _other(value.description)
     if kind is bool or kind is np.bool_:
@@ -161,7 +171,76 @@ def decode(data):
         return tuple(decode(item) for item in data["items"])
     if tag == "list":
         return [decode(item) for item in data["items"]]
+    if tag == "function":
+        return ScalarFunction.from_data(data)
     raise ValueError("cannot decode a value tagged %r" % tag)
+
+
+class ScalarFunction:
+    """``f(theta) = sum(cubic t**3) + sum(quadratic t**2) + sum(linear t) + t @ coupling @ t + constant``.
+
+    ``t = theta.ravel()`` for an array ``theta`` of ``shape``; ``cubic``, ``quadratic`` and
+    ``linear`` have one coefficient per entry of ``t`` and ``coupling`` is ``(t.size, t.size)``.
+    Calling it returns a Python float, and it refuses an argument of another shape. Its
+    coefficients are read-only float64 arrays; it holds nothing else, so code that receives it
+    learns its values and its own coefficients, nothing more. It travels as the plain data of
+    :meth:`as_data` and is rebuilt by :meth:`from_data`, which refuses anything but that data.
+    """
+    __slots__ = ("shape", "cubic", "quadratic", "linear", "coupling", "constant")
+    FIELDS = ("shape", "cubic", "quadratic", "linear", "coupling", "constant")
+
+    def __init__(self, shape, cubic, quadratic, linear, coupling, constant):
+        shape = tuple(shape)
+        if not (1 <= len(shape) <= MAX_ARRAY_DIMS and all(type(size) is int and size >= 1 for size in shape)
+                and math.prod(shape) <= MAX_FUNCTION_SIZE):
+            raise ValueError("a function's argument has 1 to %d entries, of a shape of positive ints"
+                             % MAX_FUNCTION_SIZE)
+        size = math.prod(shape)
+        arrays = {}
+        for name, value, want in (("cubic", cubic, (size,)), ("quadratic", quadratic, (size,)),
+                                  ("linear", linear, (size,)), ("coupling", coupling, (size, size))):
+            array = np.array(value, dtype=np.float64)
+            if array.shape != want or not np.all(np.isfinite(array)):
+                raise ValueError("a function's %s must be %d finite numbers" % (name, math.prod(want)))
+            array.flags.writeable = False
+            arrays[name] = array
+        if type(constant) is not float or not math.isfinite(constant):
+            raise ValueError("a function's constant must be a finite float")
+        self.shape, self.constant = shape, constant
+        self.cubic, self.quadratic, self.linear, self.coupling = (
+            arrays["cubic"], arrays["quadratic"], arrays["linear"], arrays["coupling"])
+
+    def __call__(self, theta):
+        theta = np.asarray(theta, dtype=np.float64)
+        if theta.shape != self.shape:
+            raise ValueError("this function takes an array of shape %s; got one of shape %s"
+                             % (self.shape, theta.shape))
+        t = theta.reshape(-1)
+        return float(np.sum(self.cubic * t ** 3) + np.sum(self.quadratic * t ** 2) + np.sum(self.linear * t)
+                     + t @ self.coupling @ t + self.constant)
+
+    def as_data(self):
+        """The plain JSON data that :meth:`from_data` turns back into this function."""
+        return {"t": "function", "family": "polynomial", "shape": list(self.shape),
+                "cubic": self.cubic.tolist(), "quadratic": self.quadratic.tolist(),
+                "linear": self.linear.tolist(), "coupling": self.coupling.ravel().tolist(),
+                "constant": self.constant}
+
+    @classmethod
+    def from_data(cls, data):
+        """The function that ``data`` describes; ValueError for anything but :meth:`as_data`'s form."""
+        if not (isinstance(data, dict) and set(data) == {"t", "family"} | set(cls.FIELDS)
+                and data["t"] == "function" and data["family"] == "polynomial"):
+            raise ValueError("not the data of a polynomial function")
+        shape = data["shape"]
+        lists = [data[name] for name in ("cubic", "quadratic", "linear", "coupling")]
+        if not (isinstance(shape, list) and all(isinstance(value, list) and all(type(item) is float for item in value)
+                                                for value in lists)):
+            raise ValueError("a function's shape is a list and its coefficients lists of floats")
+        size = math.prod(shape) if all(type(item) is int for item in shape) else -1
+        if not 1 <= size <= MAX_FUNCTION_SIZE or len(lists[3]) != size * size:
+            raise ValueError("a function's coupling has one coefficient per pair of entries")
+        return cls(shape, *lists[:3], np.array(lists[3]).reshape(size, size), data["constant"])
 
 
 class Unevaluated:
