@@ -21,11 +21,12 @@ def numerical_gradient(f, theta, epsilon):
     """Two-sided differences (f(theta + eps e_k) - f(theta - eps e_k)) / (2 eps), entry by entry.
 
     ``f`` maps an array of the shape of ``theta`` to a float; ``theta`` is an array of any shape
-    (left unchanged); ``epsilon`` is the step. Returns a float64 array of the shape of ``theta``
-    whose entry ``k`` is the centred difference along entry ``k`` alone.
+    (left unchanged); ``epsilon`` is the step. Returns an array of the shape of ``theta`` whose
+    entry ``k`` is the centred difference along entry ``k`` alone; float64 for a float64 (or an
+    integer) ``theta``, float32 for a float32 one, and ``f`` receives arrays of that dtype.
     """
-    theta = theta.copy()
-    gradient = np.zeros(theta.shape)
+    theta = np.array(theta, dtype=np.result_type(theta, 1.0), subok=True)  # a copy, of a floating dtype
+    gradient = np.zeros(theta.shape, dtype=theta.dtype)
     for k in np.ndindex(theta.shape):
         saved = theta[k]
         theta[k] = saved + epsilon
