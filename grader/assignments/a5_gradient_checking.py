@@ -32,6 +32,7 @@ ROUNDING_BOUND = 1e-5      # correct gradients at the default epsilon: rounding 
 DEFAULT_RTOL = 1e-4        # a wrong gradient's error at the default epsilon, compared with the reference
 MIN_GRADIENT_NORM = 0.02   # every gradient of a network case is at least this large (rounding is relative to it)
 MIN_PLANTED_ERROR = 0.1    # the planted wrong gradient's relative error is at least this
+NUMERICAL_ROUNDS = 6        # numerical_gradient cases: this many of each shape (vector, column, two matrices)
 BUG_KINDS = ("one entry changed", "scaled", "sign", "transposed values", "zero")
 
 
@@ -141,11 +142,12 @@ def make_cases(rng):
     def add(function, args, about):
         cases.append(Case("%s/%d" % (function, len(cases)), function, args, about))
 
-    rows, columns, length, column = _distinct_sizes(rng, 4, 2, 6)
-    for shape in ((length,), (column, 1), (rows, columns), (columns + 1, rows)):
-        epsilon = float(rng.uniform(0.05, 0.2))
-        add("numerical_gradient", (_polynomial(rng, shape), rng.standard_normal(shape), epsilon),
-            "a polynomial of theta of shape %s with a step epsilon between 0.05 and 0.2" % (shape,))
+    for _ in range(NUMERICAL_ROUNDS):
+        rows, columns, length, column = _distinct_sizes(rng, 4, 2, 6)
+        for shape in ((length,), (column, 1), (rows, columns), (columns + 1, rows)):
+            epsilon = float(rng.uniform(0.05, 0.2))
+            add("numerical_gradient", (_polynomial(rng, shape), rng.standard_normal(shape), epsilon),
+                "a polynomial of theta of shape %s with a step epsilon between 0.05 and 0.2" % (shape,))
 
     for shape, scale in (((rows, 1), 1e-3), ((rows, columns), 0.5), ((length,), 2.0), ((columns, rows), 1e-2)):
         a = rng.standard_normal(shape)
