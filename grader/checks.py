@@ -146,7 +146,7 @@ def compare(expected, received, label):
     if isinstance(expected, str):
         if type(received) is not str:
             return "%s should be a str; got %s" % (label, type_name(received))
-        return None if received == expected else "%s is not the expected string" % label
+        return None if received == expected else "%s is not the correct one" % label
     if isinstance(expected, dict):
         if not isinstance(received, dict):
             return "%s should be a dict with keys %s; got %s" % (label, sorted(expected), type_name(received))

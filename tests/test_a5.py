@@ -225,3 +225,12 @@ def test_a_constant_answer_to_gradient_check_earns_nothing(tmp_path):
     verdict = _grade(with_function(solution, "gradient_check", CONSTANT_ANSWER), tmp_path)
     assert _scores(verdict)["test_gradient_check"] == 0
     assert verdict.score == 4
+
+
+def test_names_are_compared_as_text_and_a_known_wrong_nan_matches_a_nan():
+    from grader.checks import compare
+    assert compare(("b2", 0.5), ("b2", 0.5), "value") is None
+    assert compare(("b2", 0.5), ("W2", 0.5), "value") == "value[0] is not the correct one"
+    assert "should be a str" in compare("b2", 2.0, "the name")
+    assert compare(float("nan"), float("nan"), "the error") is None   # how a diagnosis finds a nan mistake
+    assert "finite" in compare(0.0, float("nan"), "the error")
