@@ -164,3 +164,38 @@ def plot_decision_boundary(parameters, X, Y, ax=None, resolution=200, margin=0.5
     ax.set_ylabel(r"$x_2$")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
     return ax
+
+
+def plot_decision_boundary_deep(parameters, X, Y, ax=None, resolution=200, margin=0.5,
+                                point_size=18):
+    """Colour the plane by the output of an L-layer network and mark the training points.
+
+    parameters: an L-layer network of :mod:`backprop.deep` (``"W1", "b1", ..., "WL", "bL"``) with
+    n_0 = 2 inputs and n_L = 1 output; X: (2, m); Y: (1, m) with labels 0 or 1. The output is
+    computed with :func:`backprop.deep.L_model_forward` on a ``resolution`` x ``resolution`` grid
+    that extends ``margin`` beyond the points; the black curve is where it equals 0.5. Returns the
+    axes.
+    """
+    from backprop.deep import L_model_forward
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 4.8))
+    x1 = np.linspace(X[0].min() - margin, X[0].max() + margin, resolution)
+    x2 = np.linspace(X[1].min() - margin, X[1].max() + margin, resolution)
+    grid1, grid2 = np.meshgrid(x1, x2)
+    points = np.vstack([grid1.ravel(), grid2.ravel()])  # (2, resolution**2)
+    output, _ = L_model_forward(points, parameters)
+    output = output.reshape(grid1.shape)
+    filled = ax.contourf(grid1, grid2, output, levels=np.linspace(0, 1, 11), cmap="RdBu_r",
+                         alpha=0.8)
+    ax.contour(grid1, grid2, output, levels=[0.5], colors="black", linewidths=1.5)
+    plt.colorbar(filled, ax=ax, label=r"network output $a^{[L]}$")
+    for label, marker in ((0, "o"), (1, "s")):
+        chosen = Y[0] == label
+        ax.scatter(X[0, chosen], X[1, chosen], marker=marker, s=point_size, edgecolor="black",
+                   linewidths=0.6, facecolor="white" if label == 0 else "black",
+                   label=f"y = {label}", zorder=3)
+    ax.set_xlabel(r"$x_1$")
+    ax.set_ylabel(r"$x_2$")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
+    return ax
