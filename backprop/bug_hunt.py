@@ -3,7 +3,7 @@
 Column convention: ``X`` is ``(n_x, m)``, one example per column.
 
 The fixed functions are the reference that the grader compares submissions of assignment
-``a6_bug_hunt`` with. Three of them live elsewhere in ``backprop`` and are imported here
+``a6_bug_hunt`` with. Four of them live elsewhere in ``backprop`` and are imported here
 (``sigmoid_backward`` and ``relu_backward`` from ``activation_gradients``, ``L_model_backward``
 from ``deep``, ``compute_cost`` from ``two_layer``); the other three are defined below.
 
