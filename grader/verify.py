@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from grader import harness, localise, sandbox, secret
-from grader.checks import Evaluated, Foreign, Outcome, Result, compare, compare_shape, follow, mask_values
+from grader.checks import ATOL, RTOL, Evaluated, Foreign, Outcome, Result, compare, compare_shape, follow, mask_values
 from grader.mutants import mutant_functions
 from grader.notebook import READ_SECONDS, load_definitions
 from grader.results import clean_text, parse_events
@@ -157,19 +157,22 @@ class Diagnoser:
                 self._outcomes[key] = Outcome(False, error=harness.describe_error(error)[0])
         return self._outcomes[key]
 
-    def explain(self, case, outcome, path, expected=None):
+    def explain(self, case, outcome, path, expected=None, others=()):
         """The diagnosis of the first mutant that does what the student's function did, or "".
 
         With ``expected`` (the reference's answer on ``case``), a mutant that is wrong on a part
         that the student got right (any part that a check of this function compares) names another
-        mistake than the student's, and explains nothing.
+        mistake than the student's, and explains nothing. ``others`` are more ``(case, outcome)``
+        pairs of the same function: the mutant must do what the student's function did on those
+        too (two mistakes can agree on a batch of one and differ on a batch of five).
         """
         for mutant in self.assignment.MUTANTS:
             if mutant.function != case.function:
                 continue
             predicted = self._mutant_outcome(mutant, case)
             if _same(predicted, outcome, path) and not (
-                    expected is not None and self._wrong_where_student_is_right(case, predicted, outcome, expected)):
+                    expected is not None and self._wrong_where_student_is_right(case, predicted, outcome, expected)
+            ) and all(_same(self._mutant_outcome(mutant, other), seen, path) for other, seen in others):
                 return mutant.diagnosis
         return ""
 
@@ -210,11 +213,24 @@ def _same(predicted, outcome, path):
     try:
         want = follow(predicted.value, path) if path is not None else predicted.value
         got = follow(outcome.value, path) if path is not None else outcome.value
-        if isinstance(want, Foreign):  # a known wrong version's answer that is not a value, described
-            return isinstance(got, Foreign) and got.type_name == want.type_name
-        return compare(_as_reference(want), got, "value") is None
+        return _alike(_as_reference(want), got)
     except (LookupError, TypeError, ArithmeticError, ValueError):
         return False
+
+
+def _alike(want, got):
+    """Whether a known wrong version's answer ``want`` is the student's ``got``: as :func:`compare`
+    judges a right answer, except that NaN and infinities in the same places are alike too."""
+    if isinstance(want, Foreign):  # a known wrong version's answer that is not a value, described
+        return isinstance(got, Foreign) and got.type_name == want.type_name
+    if isinstance(want, np.ndarray) and not np.all(np.isfinite(want)):
+        return (isinstance(got, np.ndarray) and got.dtype == want.dtype and got.shape == want.shape
+                and bool(np.allclose(got, want, rtol=RTOL, atol=ATOL, equal_nan=True)))
+    if isinstance(want, dict):
+        return isinstance(got, dict) and all(key in got and _alike(want[key], got[key]) for key in want)
+    if isinstance(want, tuple):
+        return isinstance(got, tuple) and len(got) == len(want) and all(map(_alike, want, got))
+    return compare(want, got, "value") is None
 
 
 def _as_reference(value):
@@ -242,12 +258,13 @@ def judge(check, cases, outcomes, diagnoser, expected_by_case):
     """The :class:`Result` of one check over its cases: the first failure explains itself."""
     mine = [case for case in cases if case.function == check.function
             and (check.applies_to is None or check.applies_to(case))]
+    others = [(case, outcomes[case.id]) for case in mine]
     for case in mine:
         outcome = outcomes[case.id]
         if not outcome.returned:
             where = " (%s)" % outcome.line if outcome.line else ""
             message = "%s on %s raised %s%s" % (check.function, case.about, outcome.error, where)
-            return _failed(check, message, diagnoser.explain(case, outcome, None))
+            return _failed(check, message, diagnoser.explain(case, outcome, None, others=others))
         expected = expected_by_case[case.id]
         for path, label, shape_only in ([(p, l, False) for p, l in check.parts]
                                         + [(p, l, True) for p, l in check.shape_only]):
@@ -255,17 +272,17 @@ def judge(check, cases, outcomes, diagnoser, expected_by_case):
                 got = follow(outcome.value, path)
             except LookupError as error:
                 return _failed(check, "%s on %s: %s" % (check.function, case.about, error),
-                               diagnoser.explain(case, outcome, None, expected))
+                               diagnoser.explain(case, outcome, None, expected, others))
             want = _as_reference(follow(expected, path))
             problem = compare_shape(want, got, label) if shape_only else compare(want, got, label)
             if problem:
                 return _failed(check, "on %s, %s" % (case.about, problem),
-                               diagnoser.explain(case, outcome, path, expected)
+                               diagnoser.explain(case, outcome, path, expected, others)
                                or diagnoser.locate(check.function, cases, outcomes, expected_by_case))
     if check.judge is not None:
         problem = check.judge(mine, [outcomes[case.id] for case in mine])
         if problem:
-            return _failed(check, problem, diagnoser.explain(mine[0], outcomes[mine[0].id], None))
+            return _failed(check, problem, diagnoser.explain(mine[0], outcomes[mine[0].id], None, others=others))
     return Result(check.name, check.grade_id, check.points, True)
 
 

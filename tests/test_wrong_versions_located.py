@@ -1,0 +1,61 @@
+"""Wrong versions outside every catalogue are located: the message names where the error enters.
+
+``tests/wrong_versions.py`` holds realistic single mistakes in backward passes that no mutant
+describes, each with the first quantity of the backward pass whose own computation is wrong. Each is
+graded in the sandbox like a submission; every failed check of the backward pass must name that
+quantity and layer (``grader.localise``), not merely the gradient that came out wrong.
+"""
+import json
+import re
+
+import pytest
+
+from grader import assignments, course, secret
+from grader.mutants import read_notebook
+from grader.verify import grade_notebook
+from tests.conftest import with_function
+from tests.wrong_versions import WRONG_VERSIONS
+
+BACKWARD = {"a3_two_layer_network": "backward_propagation", "a4_deep_network": "L_model_backward"}
+PLACE = re.compile(r"the error enters at (?:(dZ|dW|db|dA)(\d+) \(layer (\d+) of (\d+)\)|the (sign|scale) )")
+
+
+def named_place(diagnosis):
+    """(quantity, layer number, number of layers) named by a diagnosis, or None."""
+    found = PLACE.match(diagnosis)
+    if not found:
+        return None
+    if found.group(5):
+        return found.group(5), "all", None
+    return found.group(1), int(found.group(2)), int(found.group(4))
+
+
+def expected_layer(declared, count):
+    """The layer number a declared layer ("L", "L-1", "1" or a number) means in a network of ``count``."""
+    if declared == "all":
+        return "all"
+    if isinstance(declared, int):
+        return declared
+    return {"L": count, "L-1": count - 1, "1": 1}[declared]
+
+
+@pytest.mark.parametrize("version", WRONG_VERSIONS, ids=[version["id"] for version in WRONG_VERSIONS])
+def test_the_message_names_where_the_error_enters(version, tmp_path):
+    name = version["assignment"]
+    assignment = assignments.load(name)
+    solution = read_notebook(course.solution_notebook(name))
+    path = tmp_path / (name + ".ipynb")
+    path.write_text(json.dumps(with_function(solution, version["function"], version["source"])))
+    verdict = grade_notebook(path, assignment, course.solution_notebook(name), secret.one_time_secret(), "student")
+    failed = [check for check in verdict.checks if not check["passed"]
+              and check["grade_id"] == "test_" + BACKWARD[name]]
+    assert failed, "the wrong version %s lost no point of %s()" % (version["id"], BACKWARD[name])
+    enters = version["enters"]
+    for check in failed:
+        place = named_place(check["diagnosis"])
+        assert place is not None, "%s: check %r explains %r" % (version["id"], check["name"], check["diagnosis"])
+        quantity, layer, count = place
+        want_quantity = enters["quantity"]
+        assert quantity == want_quantity, (version["id"], check["diagnosis"])
+        if layer != "all":
+            assert layer == expected_layer(enters["layer"], count), (version["id"], check["diagnosis"])
