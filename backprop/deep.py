@@ -12,9 +12,12 @@ returns ``cache = (linear_cache, Z)``; ``L_model_forward`` returns the list of t
 layer order (``caches[0]`` is layer 1, ``caches[L - 1]`` the output layer).
 
 Gradients. ``L_model_backward`` returns, for ``l = 1 .. L``, ``"dW{l}"`` and ``"db{l}"`` (the shapes
-of ``W{l}`` and ``b{l}``) and ``"dA{l-1}"``, the gradient with respect to ``A[l-1]``, the input of
-layer ``l``: ``"dA0"`` is the gradient with respect to ``X`` and ``"dA{L-1}"`` is the one the output
-layer sends back. There is no ``"dA{L}"`` key.
+of ``W{l}`` and ``b{l}``), the gradients of the mean cost, and ``"dA{l-1}"``, the gradient with
+respect to ``A[l-1]``, the input of layer ``l``: ``"dA0"`` is the gradient with respect to ``X`` and
+``"dA{L-1}"`` is the one the output layer sends back. There is no ``"dA{L}"`` key. Column ``i`` of a
+``dA`` (and of a ``dZ``) is the gradient of example ``i``'s own loss: the ``dA`` are those of the
+summed loss, ``m`` times those of the mean cost, and the ``1/m`` of the mean enters in ``dW`` and
+``db`` only.
 """
 import numpy as np
 
@@ -151,6 +154,8 @@ def L_model_backward(AL, Y, caches):
     through layers ``L-1 .. 1`` with ``"relu"``. Returns a dict with, for ``l = 1 .. L``,
     ``"dW{l}"`` (n_l, n_{l-1}), ``"db{l}"`` (n_l, 1) and ``"dA{l-1}"`` (n_{l-1}, m), the gradient
     with respect to the input ``A[l-1]`` of layer l (``"dA0"`` is that of X; no ``"dA{L}"``).
+    ``dW`` and ``db`` are gradients of the mean cost; ``dAL`` and every ``dA`` are those of the
+    summed loss (column i: example i's own loss), so ``dA0 / m`` is the gradient of the cost.
     """
     L = len(caches)
     grads = {}

@@ -190,3 +190,31 @@ def test_the_moons_setting_trains_above_95_percent(data_seed, weight_seed):
     accuracy = float(np.mean(predictions == Y))
     assert accuracy > 0.98, accuracy
     assert costs[-1] < costs[0] / 10
+
+
+def _moons_cells():
+    import json
+    from pathlib import Path
+    notebook = json.loads(Path(__file__).parents[1].joinpath(
+        "solutions", "a4_deep_network", "a4_deep_network.ipynb").read_text())
+    sources = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    return [source for source in sources if "moons" in source and "def " not in source]
+
+
+def test_the_assignments_moons_cell_makes_the_same_data_as_two_moons():
+    data_cell, _ = _moons_cells()
+    namespace = {"np": np}
+    exec(data_cell.replace("print(", "(lambda *args, **kwargs: None)("), namespace)
+    X, Y = two_moons(deep.MOONS_SAMPLES, noise=deep.MOONS_NOISE, seed=0)
+    np.testing.assert_array_equal(namespace["X_moons"], X)
+    np.testing.assert_array_equal(namespace["Y_moons"], Y)
+
+
+def test_the_assignment_trains_with_the_shared_moons_setting():
+    _, training_cell = _moons_cells()
+    line = next(line for line in training_cell.splitlines() if line.startswith("moons_layer_dims,"))
+    namespace = {}
+    exec(line, namespace)
+    assert namespace["moons_layer_dims"] == list(deep.MOONS_LAYER_DIMS)
+    assert namespace["moons_learning_rate"] == deep.MOONS_LEARNING_RATE
+    assert namespace["moons_iterations"] == deep.MOONS_ITERATIONS
