@@ -45,7 +45,8 @@ def notebooks():
 
 
 def _cell(notebook, grade_id):
-    cells = [cell for cell in notebook["cells"] if cell["metadata"].get("nbgrader", {}).get("grade_id") == grade_id]
+    cells = [cell for cell in notebook["cells"]
+             if cell["metadata"].get("nbgrader", {}).get("grade_id") == grade_id]
     assert len(cells) == 1, grade_id
     return "".join(cells[0]["source"])
 
@@ -138,7 +139,8 @@ def test_a_notebook_that_fixes_nothing_reads_no_fix_in_its_verdict(a6, notebooks
     for check in verdict.checks:
         for text in (check["message"], check["diagnosis"]):
             assert not [code for code in fixed if code in text], (check["name"], text)
-    diagnosed = [check for check in verdict.checks if check["diagnosis"] and check["grade_id"] != "test_faulty_lines"]
+    diagnosed = [check for check in verdict.checks
+                 if check["diagnosis"] and check["grade_id"] != "test_faulty_lines"]
     assert len(diagnosed) >= 7, "each bug left in is a known wrong version, with its hint"
 
 

@@ -378,7 +378,8 @@ MUTANTS = [
            "The loop reads a cache that does not exist: look at which list entry holds layer l's "
            "cache; that line was right."),
     Mutant("deep_dAL_stored", "L_model_backward",
-           "dA = -(Y / AL - (1 - Y) / (1 - AL))", 'dA = -(Y / AL - (1 - Y) / (1 - AL))\n    grads["dA%d" % L] = dA',
+           "dA = -(Y / AL - (1 - Y) / (1 - AL))",
+           'dA = -(Y / AL - (1 - Y) / (1 - AL))\n    grads["dA%d" % L] = dA',
            "grads holds a key that the docstring rules out: the gradient with respect to the output AL "
            "is where the loop starts, not one of the gradients it returns."),
     Mutant("deep_output_layer_skipped", "L_model_backward",
