@@ -19,6 +19,9 @@ def record_assignment(db_url, assignment, source_notebook):
 def record_verdict(gradebook, verdict, notebook):
     """Replace the student's submission of this assignment by one scored from ``verdict``.
 
+    Code grade cells get the verdict's scores; Markdown grade cells (written answers) are left
+    to an instructor, marked as needing a manual grade.
+
     ``gradebook`` is an open :class:`nbgrader.api.Gradebook` (opening one costs a subprocess).
     """
     scores = verdict.scores_by_grade_id()
@@ -32,6 +35,10 @@ def record_verdict(gradebook, verdict, notebook):
     gradebook.add_submission(verdict.assignment, verdict.student)
     for cell in gradebook.find_notebook(notebook, verdict.assignment).grade_cells:
         grade = gradebook.find_grade(cell.name, notebook, verdict.assignment, verdict.student)
+        if cell.cell_type == "markdown":  # a written answer: an instructor grades it in formgrader
+            grade.auto_score = None
+            grade.needs_manual_grade = True
+            continue
         grade.auto_score = min(scores.get(cell.name, 0.0), cell.max_score)
         grade.needs_manual_grade = False
     gradebook.db.commit()

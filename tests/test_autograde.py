@@ -6,8 +6,9 @@ import sys
 
 import pytest
 
-from grader import course
+from grader import assignments, course
 from grader.mutants import mutate_notebook
+from grader.verify import total_points
 from tests.cheats import CHEATS, fill
 from tests.conftest import A3, with_cell, write_submission
 
@@ -111,3 +112,22 @@ def test_check_command_passes():
     result = grader_command("check", A3)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all checks passed" in result.stdout
+
+
+def test_written_answers_are_left_to_an_instructor(tmp_path):
+    """a6's explanations are Markdown grade cells: no automatic score, marked for manual grading."""
+    name = "a6_bug_hunt"
+    folder = tmp_path / "submitted" / "student" / name
+    folder.mkdir(parents=True)
+    folder.joinpath(name + ".ipynb").write_bytes(course.solution_notebook(name).read_bytes())
+    result = grader_command("autograde", name, "--root", str(tmp_path), "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / "gradebook.db") as connection:
+        rows = connection.execute(
+            "SELECT grade_cells.cell_type, grade.auto_score, grade.needs_manual_grade FROM grade "
+            "JOIN grade_cells ON grade.cell_id = grade_cells.id").fetchall()
+    written = [row for row in rows if row[0] == "markdown"]
+    automatic = [row for row in rows if row[0] == "code"]
+    assert written and all(score is None and needs for _, score, needs in written)
+    assert automatic and all(score is not None and not needs for _, score, needs in automatic)
+    assert sum(score for _, score, _ in automatic) == total_points(assignments.load(name))

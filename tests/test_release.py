@@ -45,7 +45,8 @@ def test_release_has_no_solutions_and_keeps_every_signature(name):
         return [line for cell in notebook["cells"] for line in "".join(cell["source"]).splitlines()
                 if line.startswith("def ")]
     assert signatures(blank) == signatures(solution)
-    solution_cells = [cell for cell in solution["cells"] if cell["metadata"].get("nbgrader", {}).get("solution")]
+    solution_cells = [cell for cell in solution["cells"]
+                      if cell["cell_type"] == "code" and cell["metadata"].get("nbgrader", {}).get("solution")]
     stubs = [cell for cell in blank["cells"]
              if cell["cell_type"] == "code" and "raise NotImplementedError" in "".join(cell["source"])]
     assert len(stubs) == len(solution_cells) > 0
@@ -56,7 +57,8 @@ def test_release_states_each_functions_points(name):
     _, blank = _notebooks(name)
     markdown = " ".join("".join(cell["source"]) for cell in blank["cells"] if cell["cell_type"] == "markdown")
     points = {cell["metadata"]["nbgrader"]["grade_id"]: cell["metadata"]["nbgrader"]["points"]
-              for cell in blank["cells"] if cell["metadata"].get("nbgrader", {}).get("grade")}
+              for cell in blank["cells"] if cell["metadata"].get("nbgrader", {}).get("grade")
+              and cell["cell_type"] == "code"}  # Markdown grade cells are graded by hand
     total = sum(check.points for check in assignments.load(name).CHECKS)
     assert sum(points.values()) == total
     assert "**%d**" % total in markdown, "the release's table gives the total"
