@@ -110,7 +110,7 @@ def _network_case(rng, L, m, epsilon, wrong, target=None):
             continue
         dims, parameters, X, Y, grads = drawn
         if wrong:
-            name = target or rng.choice(list(parameters))
+            name = target or str(rng.choice(list(parameters)))
             kinds = [kind for kind in BUG_KINDS if kind != "transposed values" or min(parameters[name].shape) > 1]
             grads = _plant(rng, grads, name, kinds[int(rng.integers(0, len(kinds)))])
         errors = sorted(_errors(parameters, grads, X, Y, epsilon or DEFAULT_EPSILON).items(),
@@ -161,7 +161,10 @@ def make_cases(rng):
         add("relative_error", (a, b), about)
 
     m_sizes = [int(size) for size in rng.choice(np.arange(8, 13), size=4, replace=False)]
-    given = lambda: float(np.exp(rng.uniform(np.log(0.01), np.log(0.05))))  # noqa: E731
+
+    def given():
+        """An epsilon between 0.01 and 0.05, uniform on a log scale."""
+        return float(np.exp(rng.uniform(np.log(0.01), np.log(0.05))))
     for L, m, target in ((2, m_sizes[0], "b%d" % int(rng.integers(1, 3))), (3, 1, "W1"),
                          (4, m_sizes[1], "W4"), (3, m_sizes[2], None)):
         add("gradient_check", *_network_case(rng, L, m, given(), True, target))
