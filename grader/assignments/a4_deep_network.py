@@ -150,12 +150,26 @@ def make_cases(rng):
             "a 3-layer network %s" % layer_dims)
 
     for batch, iterations in ((1, int(rng.integers(3, 6))), (m + 3, int(rng.integers(6, 12)))):
-        layer_dims = _layer_dims(rng, 3)
-        X = rng.standard_normal((layer_dims[0], batch))
-        add("L_layer_model", (X, _labels(rng, batch), list(layer_dims), float(rng.uniform(0.05, 0.5)), iterations,
-                              int(rng.integers(1, 2**31))),
-            "a 3-layer network %s, %s, %d iterations" % (layer_dims, _examples(batch), iterations))
+        args = _training_problem(rng, batch, iterations)
+        add("L_layer_model", args, "a 3-layer network %s, %s, %d iterations" % (args[2], _examples(batch), iterations))
     return cases
+
+
+def _training_problem(rng, batch, iterations):
+    """Arguments of L_layer_model on which gradient descent stays tame.
+
+    A step on one badly classified example can overshoot until the sigmoid rounds to exactly 0 or 1
+    and the cost becomes infinite, for the correct code too; such draws are drawn again, until every
+    cost of the reference's run is below 3.
+    """
+    while True:
+        layer_dims = _layer_dims(rng, 3)
+        args = (rng.standard_normal((layer_dims[0], batch)), _labels(rng, batch), list(layer_dims),
+                float(rng.uniform(0.02, 0.2)), iterations, int(rng.integers(1, 2**31)))
+        with np.errstate(all="ignore"):
+            _, costs = reference.L_layer_model(*_copied(args))
+        if all(np.isfinite(costs)) and max(costs) < 3.0:
+            return args
 
 
 def _depth(case):
