@@ -218,3 +218,38 @@ def test_the_assignment_trains_with_the_shared_moons_setting():
     assert namespace["moons_layer_dims"] == list(deep.MOONS_LAYER_DIMS)
     assert namespace["moons_learning_rate"] == deep.MOONS_LEARNING_RATE
     assert namespace["moons_iterations"] == deep.MOONS_ITERATIONS
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_secret_a4_cases_meet_the_grading_standard(seed):
+    from grader import assignments
+    assignment = assignments.load("a4_deep_network")
+    by_function = {}
+    for case in assignment.make_cases(np.random.default_rng(seed)):
+        by_function.setdefault(case.function, []).append(case)
+    assert {len(case.args[0]) - 1 for case in by_function["initialize_parameters_deep"]} >= {2, 3, 4}
+    for function in ("linear_forward", "linear_activation_forward", "compute_cost", "linear_backward",
+                     "linear_activation_backward", "L_model_forward", "L_model_backward", "L_layer_model"):
+        batches = {case.args[1].shape[1] if function in ("compute_cost", "L_layer_model", "L_model_backward")
+                   else case.args[0].shape[1] for case in by_function[function]}
+        assert 1 in batches and len(batches) > 1, function
+    n, n_prev = by_function["linear_backward"][0].args[0].shape[0], by_function["linear_backward"][0].args[1][0].shape[0]
+    assert n != n_prev
+    assert {len(case.args[1]) // 2 for case in by_function["L_model_forward"]} == {2, 3, 4}
+    assert {len(case.args[2]) for case in by_function["L_model_backward"]} == {2, 4}
+    for case in by_function["L_model_backward"]:
+        AL, _, caches = case.args
+        np.testing.assert_allclose(AL, 1 / (1 + np.exp(-caches[-1][1])))
+        for l, ((A_prev, W, b), Z) in enumerate(caches):
+            assert not np.allclose(Z, W @ A_prev + b), "a backward cache must not be a forward pass"
+            if l > 0:
+                np.testing.assert_array_equal(A_prev, np.maximum(caches[l - 1][1], 0))
+            if l < len(caches) - 1:
+                assert np.all(np.any(Z > 0, axis=0)), "every example passes something back"
+        sizes = [caches[0][0][0].shape[0]] + [Z.shape[0] for _, Z in caches[:-1]]
+        assert len(set(sizes)) == len(sizes)
+    relu_cases = [case for case in by_function["linear_activation_backward"] if case.args[2] == "relu"]
+    assert all(np.any(case.args[1][1] == 0) for case in relu_cases)
+    for case in by_function["L_layer_model"]:
+        _, costs = deep.L_layer_model(*case.args)
+        assert all(np.isfinite(costs)) and case.args[-1] != 0 and case.args[3] != 0.0075
