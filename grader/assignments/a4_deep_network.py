@@ -560,10 +560,6 @@ MUTANTS = [
     Mutant("backward_dAL_sign", "L_model_backward",
            "dA = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))", "dA = np.divide(Y, AL) - np.divide(1 - Y, 1 - AL)",
            "dAL has the wrong sign: dAL = -(Y / AL - (1 - Y) / (1 - AL))"),
-    Mutant("backward_dAL_is_AL_minus_Y", "L_model_backward",
-           "dA = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))", "dA = AL - Y",
-           "dAL is set to AL - Y, which is already dZL: the sigmoid's derivative is then applied twice. "
-           "Start from dAL = -(Y / AL - (1 - Y) / (1 - AL))"),
     Mutant("backward_all_relu", "L_model_backward",
            'activation = "sigmoid" if l == L else "relu"', 'activation = "relu"',
            'the output layer goes back with "relu": it uses the sigmoid, "sigmoid" for l == L'),
