@@ -50,7 +50,8 @@ def initialize_parameters_deep(layer_dims, seed=0):
     rng = np.random.default_rng(seed)
     parameters = {}
     for l in range(1, len(layer_dims)):
-        parameters["W%d" % l] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * np.sqrt(2.0 / layer_dims[l - 1])
+        scale = np.sqrt(2.0 / layer_dims[l - 1])
+        parameters["W%d" % l] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * scale
         parameters["b%d" % l] = np.zeros((layer_dims[l], 1))
     return parameters
 
