@@ -228,8 +228,8 @@ def _alike(want, got):
                 and bool(np.allclose(got, want, rtol=RTOL, atol=ATOL, equal_nan=True)))
     if isinstance(want, dict):
         return isinstance(got, dict) and all(key in got and _alike(want[key], got[key]) for key in want)
-    if isinstance(want, tuple):
-        return isinstance(got, tuple) and len(got) == len(want) and all(map(_alike, want, got))
+    if isinstance(want, (tuple, list)):
+        return type(got) is type(want) and len(got) == len(want) and all(map(_alike, want, got))
     return compare(want, got, "value") is None
 
 
@@ -239,8 +239,8 @@ def _as_reference(value):
         return float(value)
     if isinstance(value, dict):
         return {key: _as_reference(item) for key, item in value.items()}
-    if isinstance(value, tuple):
-        return tuple(_as_reference(item) for item in value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_as_reference(item) for item in value)
     return value
 
 

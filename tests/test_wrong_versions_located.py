@@ -1,7 +1,9 @@
 """Wrong versions outside every catalogue are located: the message names where the error enters.
 
 ``tests/wrong_versions.py`` holds realistic single mistakes in backward passes that no mutant
-describes, each with the first quantity of the backward pass whose own computation is wrong. Each is
+describes, each with the first quantity of the backward pass whose own computation is wrong (one
+returns exactly what a catalogued mutant returns, and must get that mutant's diagnosis, which has
+to fit both). Each is
 graded in the sandbox like a submission; every failed check of the backward pass must name that
 quantity and layer (``grader.localise``), not merely the gradient that came out wrong.
 """
@@ -21,13 +23,16 @@ PLACE = re.compile(r"the error enters at (?:(dZ|dW|db|dA)(\d+) \(layer (\d+) of 
 
 
 def named_place(diagnosis):
-    """(quantity, layer number, number of layers) named by a diagnosis, or None."""
+    """(quantity, layer number, number of layers) named by a diagnosis, or None.
+
+    The layer is the one whose step computes the quantity: dA1 is made in layer 2, from W2 and dZ2.
+    """
     found = PLACE.match(diagnosis)
     if not found:
         return None
     if found.group(5):
         return found.group(5), "all", None
-    return found.group(1), int(found.group(2)), int(found.group(4))
+    return found.group(1), int(found.group(3)), int(found.group(4))
 
 
 def expected_layer(declared, count):
@@ -51,6 +56,11 @@ def test_the_message_names_where_the_error_enters(version, tmp_path):
               and check["grade_id"] == "test_" + BACKWARD[name]]
     assert failed, "the wrong version %s lost no point of %s()" % (version["id"], BACKWARD[name])
     enters = version["enters"]
+    if "same_as" in version:  # it returns what a catalogued mutant returns: that diagnosis must fit it too
+        mutant = next(mutant for mutant in assignment.MUTANTS if mutant.id == version["same_as"])
+        assert all(check["diagnosis"] == mutant.diagnosis for check in failed)
+        assert enters["quantity"] in mutant.diagnosis
+        return
     for check in failed:
         place = named_place(check["diagnosis"])
         assert place is not None, "%s: check %r explains %r" % (version["id"], check["name"], check["diagnosis"])

@@ -20,6 +20,9 @@ returns no dA and its ``dZ1 = (W2^T dZ2) * (1 - A1^2)`` counts as one quantity.
   ``"1"``, true for every depth from 2 to 4 (``"L-1"`` is layer 1 when L = 2); ``"all"`` goes with
   ``"scale"`` and ``"sign"``.
 
+``same_as`` (optional) names a catalogued mutant that returns exactly what the version returns from
+the graded backward pass: then the student reads that mutant's diagnosis, which must fit both.
+
 ``source`` replaces the whole function ``function`` of the solution notebook. The a3 versions may use
 ``np`` and the given ``sigmoid``; the a4 versions ``np``, the given ``sigmoid`` and ``relu`` and the
 other functions of the notebook. Every version runs without error and changes the result on random
@@ -305,8 +308,10 @@ WRONG_VERSIONS = [
     return dA_prev, dW, db
 ''',
         enters=dict(quantity="sign", layer="all"),
+        same_as="backward_dAL_sign",
         about="the sigmoid derivative is written s (s - 1) instead of s (1 - s): the output layer's "
-              "dZ and with it every gradient has the wrong sign",
+              "dZ and with it every gradient has the wrong sign (L_model_backward then returns what "
+              "the catalogued dAL with the wrong sign returns, so that diagnosis must name both)",
     ),
     dict(
         id="a4_relu_branch_multiplies_by_relu_itself",

@@ -13,6 +13,7 @@ import numpy as np
 from backprop import deep as reference
 from backprop.activations import sigmoid
 from grader.checks import Case, Check, compare, compare_shape
+from grader.localise import Layer
 from grader.mutants import Mutant
 
 NAME = "a4_deep_network"
@@ -559,7 +560,8 @@ MUTANTS = [
            "layer l uses caches[l]: the list starts at 0, so layer l's cache is caches[l - 1]"),
     Mutant("backward_dAL_sign", "L_model_backward",
            "dA = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))", "dA = np.divide(Y, AL) - np.divide(1 - Y, 1 - AL)",
-           "dAL has the wrong sign: dAL = -(Y / AL - (1 - Y) / (1 - AL))"),
+           "every gradient has the wrong sign, so the sign slips in at the output layer: look at "
+           "dAL = -(Y / AL - (1 - Y) / (1 - AL)) and at the sigmoid derivative s * (1 - s)"),
     Mutant("backward_all_relu", "L_model_backward",
            'activation = "sigmoid" if l == L else "relu"', 'activation = "relu"',
            'the output layer goes back with "relu": it uses the sigmoid, "sigmoid" for l == L'),
@@ -617,3 +619,28 @@ MUTANTS = [
            "the parameters are initialised again in every iteration, so only the last step counts: "
            "initialise once, before the loop"),
 ]
+
+
+def backward_layers(case):
+    """The dependency structure of L_model_backward on ``case``, output layer first (see
+    ``grader.localise``): the correct dZ of every layer, from the case's own caches."""
+    AL, Y, caches = case.args
+    count = len(caches)
+    layers = []
+    dA = -(Y / AL - (1 - Y) / (1 - AL))
+    for number in range(count, 0, -1):
+        (A_prev, W, _), Z = caches[number - 1]
+        if number == count:
+            s = sigmoid(Z)
+            dZ, step = dA * s * (1 - s), ("dZ%d = dA%d * s * (1 - s) with s = sigmoid(Z%d), which is AL - Y: the "
+                                          "derivative of the cost, dAL, and the sigmoid derivative" % ((number,) * 3))
+        else:
+            dZ, step = dA * (Z > 0), ("dZ%d = dA%d * (Z%d > 0): the ReLU derivative, a 0/1 mask of Z%d, applied to "
+                                      "dA%d" % ((number,) * 5))
+        layers.append(Layer(number, count, dZ, A_prev, ("dW%d" % number,), ("db%d" % number,),
+                            ("dA%d" % (number - 1),), step))
+        dA = W.T @ dZ
+    return layers
+
+
+LOCATE = {"L_model_backward": backward_layers}
