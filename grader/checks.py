@@ -40,11 +40,13 @@ class Foreign:
 
 @dataclass
 class Outcome:
-    """What one call of the student's function did: returned ``value`` or raised ``error``."""
+    """What one call of the student's function did: returned ``value`` or raised ``error``;
+    ``changed`` holds the positions of the arguments it changed in place."""
     returned: bool
     value: object = None
     error: str = ""
     line: str = ""
+    changed: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class Check:
     tuple indices) must equal the reference's; ``shape_only`` parts need only the right type,
     dtype and shape (for values that are free, such as random weights). ``judge(cases, outcomes)``
     adds a property of its own and returns a message, or None when the property holds.
+    ``unchanged`` names arguments, as ``(position, name)`` pairs, that the release promises to leave
+    as they were: the check fails on a call that changed one in place.
     """
     name: str
     grade_id: str
@@ -110,6 +114,7 @@ class Check:
     shape_only: tuple = ()
     judge: Optional[Callable] = None
     applies_to: Optional[Callable] = None  # case -> bool: the cases this check uses (default: all)
+    unchanged: tuple = ()  # (position, name) of arguments the function must leave as they were
 
 
 @dataclass

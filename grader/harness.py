@@ -12,7 +12,7 @@ and writes one JSON line per event to the result file descriptor:
 
     {"event": "loaded", "errors": [...]}
     {"event": "started", "id": ...}
-    {"event": "returned", "id": ..., "value": <encoded value>}
+    {"event": "returned", "id": ..., "value": <encoded value>, "changed": [argument positions]}
     {"event": "raised", "id": ..., "error": "ValueError: ...", "line": "<cell 3>, line 7"}
 
 Nothing here is trusted by the parent: the student's code shares this process and can forge any
@@ -372,6 +372,19 @@ def load(cells, namespace):
     return errors
 
 
+def changed_arguments(args, sent):
+    """The positions of the arguments that the call changed in place (they no longer encode as sent)."""
+    changed = []
+    for index, (arg, data) in enumerate(zip(args, sent)):
+        try:  # as JSON text, so that a NaN sent is a NaN kept
+            same = json.dumps(encode(arg), sort_keys=True) == json.dumps(data, sort_keys=True)
+        except Exception:  # noqa: BLE001 - an argument the student's code broke is a changed one
+            same = False
+        if not same:
+            changed.append(index)
+    return changed
+
+
 def run(job, emit):
     namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": _display}
     emit({"event": "loaded", "errors": load(job["cells"], namespace)})
@@ -385,11 +398,13 @@ def run(job, emit):
             continue
         try:
             signal.setitimer(signal.ITIMER_REAL, job["seconds_per_call"])
-            value = function(*[decode(arg) for arg in call["args"]])
+            args = [decode(arg) for arg in call["args"]]
+            value = function(*args)
             if call.get("evaluate_at"):
                 value = evaluate_expressions(value, call["evaluate_at"])
+            record = {"event": "returned", "id": call["id"], "value": encode(value),
+                      "changed": changed_arguments(args, call["args"])}
             signal.setitimer(signal.ITIMER_REAL, 0)
-            record = {"event": "returned", "id": call["id"], "value": encode(value)}
         except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are failures too
             signal.setitimer(signal.ITIMER_REAL, 0)
             text, where = describe_error(error)

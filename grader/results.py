@@ -18,6 +18,7 @@ from grader.checks import Foreign, Outcome
 MAX_LOAD_ERRORS = 10       # errors kept from the "loaded" event
 MAX_ERROR_CHARS = 400      # characters of one load error or of the error of a "raised" event
 MAX_LINE_CHARS = 80        # characters of the place ("<cell 3>, line 7") of a "raised" event
+MAX_ARGUMENTS = 16         # argument positions a "returned" event may list as changed in place
 UNREADABLE_VALUE = "the returned value could not be read back"
 UNREADABLE_ERROR = "the call raised an error that could not be read back"
 UNREADABLE = Foreign("a value that could not be read back")  # what parse_value returns for garbage
@@ -206,7 +207,18 @@ def _load_errors(errors):
 
 def _returned(event):
     value = parse_value(event.get("value"))
-    return Outcome(False, error=UNREADABLE_VALUE) if value is UNREADABLE else Outcome(True, value=value)
+    if value is UNREADABLE:
+        return Outcome(False, error=UNREADABLE_VALUE)
+    return Outcome(True, value=value, changed=_positions(event.get("changed")))
+
+
+def _positions(changed):
+    """Argument positions, as a sorted tuple of distinct small ints; anything else counts as none."""
+    if not isinstance(changed, list) or len(changed) > MAX_ARGUMENTS:
+        return ()
+    if not all(type(index) is int and 0 <= index < MAX_ARGUMENTS for index in changed):
+        return ()
+    return tuple(sorted(set(changed)))
 
 
 def _raised(event):

@@ -150,9 +150,11 @@ class Diagnoser:
         if key not in self._outcomes:
             functions = mutant_functions(self.solution_path, mutant)
             try:
+                args = _copy(case.args)
                 with np.errstate(all="ignore"):  # a known wrong version may overflow: that is its output
-                    value = functions[case.function](*_copy(case.args))
-                self._outcomes[key] = Outcome(True, value=answer_of(case, value))
+                    value = functions[case.function](*args)
+                self._outcomes[key] = Outcome(True, value=answer_of(case, value),
+                                              changed=tuple(harness.changed_arguments(args, _call(case)["args"])))
             except Exception as error:  # noqa: BLE001 - the mutant's own failure is what we compare
                 self._outcomes[key] = Outcome(False, error=harness.describe_error(error)[0])
         return self._outcomes[key]
@@ -210,6 +212,8 @@ def _right(expected, value, path):
 def _same(predicted, outcome, path):
     if not predicted.returned or not outcome.returned:
         return not predicted.returned and not outcome.returned and predicted.error == outcome.error
+    if path is None and predicted.changed != outcome.changed:
+        return False
     try:
         want = follow(predicted.value, path) if path is not None else predicted.value
         got = follow(outcome.value, path) if path is not None else outcome.value
@@ -279,6 +283,12 @@ def judge(check, cases, outcomes, diagnoser, expected_by_case):
                 return _failed(check, "on %s, %s" % (case.about, problem),
                                diagnoser.explain(case, outcome, path, expected, others)
                                or diagnoser.locate(check.function, cases, outcomes, expected_by_case))
+        changed = [name for position, name in check.unchanged if position in outcome.changed]
+        if changed:
+            return _failed(check, "on %s, %s changed its argument %s in place: leave the arguments as they "
+                           "were (the caller may still need them) and return new arrays" % (
+                               case.about, check.function, " and ".join(changed)),
+                           diagnoser.explain(case, outcome, None, expected, others))
     if check.judge is not None:
         problem = check.judge(mine, [outcomes[case.id] for case in mine])
         if problem:

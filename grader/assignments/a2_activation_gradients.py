@@ -119,11 +119,11 @@ CHECKS = [
     Check("dZ", "test_sigmoid_backward", "sigmoid_backward", 1, parts=DZ),
     Check("dZ", "test_tanh_backward", "tanh_backward", 1, parts=DZ),
     Check("dZ where no entry of Z is 0", "test_relu_backward", "relu_backward", 1, parts=DZ,
-          applies_to=lambda case: not _has_zeros(case)),
+          applies_to=lambda case: not _has_zeros(case), unchanged=((0, "dA"),)),
     Check("dZ where Z has exact zeros (0 there)", "test_relu_backward", "relu_backward", 1, parts=DZ,
           applies_to=_has_zeros),
     Check("dZ with the default alpha", "test_leaky_relu_backward", "leaky_relu_backward", 1, parts=DZ,
-          applies_to=lambda case: len(case.args) == 2 and not _has_zeros(case)),
+          applies_to=lambda case: len(case.args) == 2 and not _has_zeros(case), unchanged=((0, "dA"),)),
     Check("dZ with alpha given", "test_leaky_relu_backward", "leaky_relu_backward", 1, parts=DZ,
           applies_to=lambda case: len(case.args) == 3 and not _has_zeros(case)),
     Check("dZ where Z has exact zeros (alpha * dA there)", "test_leaky_relu_backward",
@@ -137,7 +137,7 @@ CHECKS = [
     Check("gradients dw and db", "test_neuron_step", "neuron_step", 1,
           parts=((("dw",), "dw"), (("db",), "db"))),
     Check("updated w and b", "test_neuron_step", "neuron_step", 1,
-          parts=((("w",), "the updated w"), (("b",), "the updated b"))),
+          parts=((("w",), "the updated w"), (("b",), "the updated b")), unchanged=((0, "x"), (1, "w"))),
 ]
 
 MUTANTS = [
@@ -185,6 +185,10 @@ MUTANTS = [
            "dZ = dA * (1 - t ** 2)", "dZ = dA * (1 - t) ** 2",
            "dZ uses (1 - tanh(Z))**2: the square belongs to tanh alone, 1 - tanh(Z)**2"),
     # relu_backward
+    Mutant("relu_in_place", "relu_backward",
+           "dZ = dA * (Z > 0)", "dZ = dA\n    dZ[Z <= 0] = 0",
+           "dZ is dA itself with entries set to 0 in place, so the caller's dA changes too: build a new "
+           "array, for example dA * (Z > 0)"),
     Mutant("relu_one_at_zero", "relu_backward",
            "dZ = dA * (Z > 0)", "dZ = dA * (Z >= 0)",
            "dZ passes dA where Z == 0: ReLU has no derivative at 0 and this assignment uses 0 there, so "
@@ -264,6 +268,10 @@ MUTANTS = [
            "subtract each column's largest logit, np.max(Z, axis=0, keepdims=True), before np.exp; "
            "the softmax does not change and no exponential exceeds 1"),
     # neuron_step
+    Mutant("neuron_update_in_place", "neuron_step",
+           "w_new = w - learning_rate * dw", "w_new = w\n    w_new -= learning_rate * dw",
+           "w is updated in place (w -= ...), which changes the caller's weights: compute a new array, "
+           "w - learning_rate * dw"),
     Mutant("neuron_missing_bias", "neuron_step",
            "z = float(np.dot(w, x) + b)", "z = float(np.dot(w, x))",
            "z lacks the bias: z = w . x + b"),

@@ -140,7 +140,7 @@ CHECKS = [
     Check("dW2", "test_backward_propagation", "backward_propagation", 1, parts=((("dW2",), "dW2"),)),
     Check("db2", "test_backward_propagation", "backward_propagation", 1, parts=((("db2",), "db2"),)),
     Check("updated weights", "test_update_parameters", "update_parameters", 1,
-          parts=((("W1",), "W1"), (("W2",), "W2"))),
+          parts=((("W1",), "W1"), (("W2",), "W2")), unchanged=((0, "parameters"), (1, "grads"))),
     Check("updated biases", "test_update_parameters", "update_parameters", 1,
           parts=((("b1",), "b1"), (("b2",), "b2"))),
 ]
@@ -256,6 +256,11 @@ MUTANTS = [
            'parameters["b1"] - learning_rate * grads["db1"]', 'parameters["b1"] - learning_rate * grads["db2"]',
            "b1 moves by db2 (broadcast over its rows): each parameter moves by its own gradient, "
            "b1 - learning_rate * db1"),
+    Mutant("update_in_place", "update_parameters",
+           '"W1": parameters["W1"] - learning_rate * grads["dW1"],',
+           '"W1": parameters["W1"].__isub__(learning_rate * grads["dW1"]),',
+           "W1 is updated in place (parameters[\"W1\"] -= ...), which changes the caller's parameters: "
+           "compute a new array, parameters[\"W1\"] - learning_rate * dW1, and put it into a new dict"),
     Mutant("update_biases_forgotten", "update_parameters",
            'parameters["b2"] - learning_rate * grads["db2"]', 'parameters["b2"]',
            "b2 is not updated: every parameter takes a step, biases too"),
