@@ -369,7 +369,7 @@ CHECKS = [
     Check("4 layers: dA3, dA2, dA1 and dA0, the gradients of each layer's input", "test_L_model_backward",
           "L_model_backward", 1, parts=_backward_parts(("dA3", "dA2", "dA1", "dA0")), applies_to=_depth_is(4)),
     Check("updated weights", "test_update_parameters", "update_parameters", 1,
-          parts=tuple(((key,), key) for key in ("W1", "W2", "W3"))),
+          parts=tuple(((key,), key) for key in ("W1", "W2", "W3")), unchanged=((0, "parameters"), (1, "grads"))),
     Check("updated biases", "test_update_parameters", "update_parameters", 1,
           parts=tuple(((key,), key) for key in ("b1", "b2", "b3"))),
     Check("parameters after training", "test_L_layer_model", "L_layer_model", 1,
@@ -573,6 +573,11 @@ MUTANTS = [
            "every layer receives dAL: after each layer, pass its dA_prev down, dA = dA_prev, as the dA of the "
            "layer below"),
     # update_parameters
+    Mutant("update_in_place", "update_parameters",
+           'new_parameters["W" + str(l)] = parameters["W" + str(l)] - learning_rate * grads["dW" + str(l)]',
+           'new_parameters["W" + str(l)] = parameters["W" + str(l)].__isub__(learning_rate * grads["dW" + str(l)])',
+           "the weights are updated in place (parameters[\"W1\"] -= ...), which changes the caller's "
+           "parameters: compute new arrays, W - learning_rate * dW, into a new dict"),
     Mutant("update_plus_sign", "update_parameters",
            'parameters["W" + str(l)] - learning_rate', 'parameters["W" + str(l)] + learning_rate',
            "the weights move up the gradient: gradient descent subtracts learning_rate * dW"),

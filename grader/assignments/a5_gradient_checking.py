@@ -240,7 +240,8 @@ def judge_default_epsilon(cases, outcomes):
 
 CHECKS = [
     Check("a vector theta", "test_numerical_gradient", "numerical_gradient", 1,
-          parts=(((), "the numerical gradient"),), applies_to=lambda case: not _is_matrix(case)),
+          parts=(((), "the numerical gradient"),), applies_to=lambda case: not _is_matrix(case),
+          unchanged=((1, "theta"),)),
     Check("a matrix theta, every entry", "test_numerical_gradient", "numerical_gradient", 1,
           parts=(((), "the numerical gradient"),), applies_to=_is_matrix),
     Check("two arrays", "test_relative_error", "relative_error", 1,
@@ -249,7 +250,7 @@ CHECKS = [
           parts=(((), "the relative error"),), applies_to=_has_a_zero),
     Check("one wrong gradient named, with its error (epsilon given)", "test_gradient_check", "gradient_check", 2,
           parts=(((1,), "the parameter's name"), ((0,), "the worst relative error")),
-          applies_to=lambda case: _epsilon_given(case) and _wrong(case)),
+          applies_to=lambda case: _epsilon_given(case) and _wrong(case), unchanged=((0, "parameters"), (1, "grads"))),
     Check("correct gradients: the error of the differences themselves (epsilon given)", "test_gradient_check",
           "gradient_check", 1, parts=(((1,), "the parameter's name"), ((0,), "the worst relative error")),
           applies_to=lambda case: _epsilon_given(case) and not _wrong(case)),
