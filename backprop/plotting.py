@@ -143,26 +143,9 @@ def plot_decision_boundary(parameters, X, Y, ax=None, resolution=200, margin=0.5
     n_y = 1; X: (2, m); Y: (1, m) with labels 0 or 1. The black curve is where the output equals
     0.5. Returns the axes.
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5.5, 4.8))
-    x1 = np.linspace(X[0].min() - margin, X[0].max() + margin, resolution)
-    x2 = np.linspace(X[1].min() - margin, X[1].max() + margin, resolution)
-    grid1, grid2 = np.meshgrid(x1, x2)
-    points = np.vstack([grid1.ravel(), grid2.ravel()])  # (2, resolution**2)
-    output, _ = forward_propagation(points, parameters)
-    output = output.reshape(grid1.shape)
-    filled = ax.contourf(grid1, grid2, output, levels=np.linspace(0, 1, 11), cmap="RdBu_r",
-                         alpha=0.8)
-    ax.contour(grid1, grid2, output, levels=[0.5], colors="black", linewidths=1.5)
-    plt.colorbar(filled, ax=ax, label=r"network output $a^{[2]}$")
-    for label, marker in ((0, "o"), (1, "s")):
-        chosen = Y[0] == label
-        ax.scatter(X[0, chosen], X[1, chosen], marker=marker, s=90, edgecolor="black",
-                   facecolor="white" if label == 0 else "black", label=f"y = {label}", zorder=3)
+    ax = _output_plane(lambda points: forward_propagation(points, parameters)[0], X, Y, ax, resolution,
+                       margin, r"network output $a^{[2]}$", point_size=90, edge_width=None)
     ax.locator_params(nbins=5)
-    ax.set_xlabel(r"$x_1$")
-    ax.set_ylabel(r"$x_2$")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
     return ax
 
 
@@ -178,22 +161,27 @@ def plot_decision_boundary_deep(parameters, X, Y, ax=None, resolution=200, margi
     """
     from backprop.deep import L_model_forward
 
+    return _output_plane(lambda points: L_model_forward(points, parameters)[0], X, Y, ax, resolution,
+                         margin, r"network output $a^{[L]}$", point_size=point_size, edge_width=0.6)
+
+
+def _output_plane(output_of, X, Y, ax, resolution, margin, output_label, point_size, edge_width):
+    """The plane coloured by ``output_of(points)`` ((2, k) -> (1, k)), its 0.5 curve and the points."""
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4.8))
     x1 = np.linspace(X[0].min() - margin, X[0].max() + margin, resolution)
     x2 = np.linspace(X[1].min() - margin, X[1].max() + margin, resolution)
     grid1, grid2 = np.meshgrid(x1, x2)
     points = np.vstack([grid1.ravel(), grid2.ravel()])  # (2, resolution**2)
-    output, _ = L_model_forward(points, parameters)
-    output = output.reshape(grid1.shape)
+    output = output_of(points).reshape(grid1.shape)
     filled = ax.contourf(grid1, grid2, output, levels=np.linspace(0, 1, 11), cmap="RdBu_r",
                          alpha=0.8)
     ax.contour(grid1, grid2, output, levels=[0.5], colors="black", linewidths=1.5)
-    plt.colorbar(filled, ax=ax, label=r"network output $a^{[L]}$")
+    plt.colorbar(filled, ax=ax, label=output_label)
     for label, marker in ((0, "o"), (1, "s")):
         chosen = Y[0] == label
         ax.scatter(X[0, chosen], X[1, chosen], marker=marker, s=point_size, edgecolor="black",
-                   linewidths=0.6, facecolor="white" if label == 0 else "black",
+                   linewidths=edge_width, facecolor="white" if label == 0 else "black",
                    label=f"y = {label}", zorder=3)
     ax.set_xlabel(r"$x_1$")
     ax.set_ylabel(r"$x_2$")

@@ -13,8 +13,6 @@ import matplotlib
 import nbformat
 import numpy as np
 import pytest
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -22,10 +20,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from backprop.deep import initialize_parameters_deep  # noqa: E402
 from backprop.plotting import plot_decision_boundary_deep  # noqa: E402
 from grader.course import REPOSITORY  # noqa: E402
+from tests.chapters import REFERENCE_CHECK, SYMBOLIC, first_failure, index_of, symbolic_part, tags  # noqa: E402
 
 CHAPTER = REPOSITORY / "chapters" / "deep_network.md"
 REFERENCE = REPOSITORY / "backprop" / "deep.py"
-SYMBOLIC, REFERENCE_CHECK = "symbolic-check", "reference-check"
 
 # the cell that must fail is named by a string that occurs in it and in no other code cell
 GENERAL_CHECK, RELU_CHECK, START_CHECK = "checked = {}", "relu_network = {", "start_lhs, start_rhs"
@@ -57,39 +55,6 @@ WRONG_REFERENCES = {
     "m read from the rows": ("    m = A_prev.shape[1]\n", "    m = A_prev.shape[0]\n"),
     "dA_prev divided by m": ("    dA_prev = W.T @ dZ\n", "    dA_prev = W.T @ dZ / m\n"),
 }
-
-
-def tags(cell):
-    return cell.get("metadata", {}).get("tags", [])
-
-
-def symbolic_part(text):
-    """The chapter as a notebook, cut after its last cell tagged symbolic-check."""
-    notebook = jupytext.reads(text, fmt="md:myst")
-    last = max(index for index, cell in enumerate(notebook.cells) if SYMBOLIC in tags(cell))
-    notebook.cells = notebook.cells[:last + 1]
-    return notebook
-
-
-def first_failure(notebook):
-    """Execute the code cells in order; the index and error name of the first failing cell."""
-    client = NotebookClient(notebook, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(CHAPTER.parent)}})
-    with client.setup_kernel():
-        for index, cell in enumerate(notebook.cells):
-            if cell.cell_type != "code":
-                continue
-            try:
-                client.execute_cell(cell, index)
-            except CellExecutionError as error:
-                return index, error.ename
-    return None, None
-
-
-def index_of(notebook, predicate):
-    matches = [index for index, cell in enumerate(notebook.cells) if predicate(cell)]
-    assert len(matches) == 1, matches
-    return matches[0]
 
 
 def test_every_displayed_result_is_glued_from_a_checked_cell():

@@ -15,8 +15,6 @@ import nbformat
 import numpy as np
 import pytest
 import sympy as sp
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
 from backprop import notation
 from backprop.activations import sigmoid, sigmoid_derivative_from_output
@@ -24,10 +22,10 @@ from backprop.data import xor_dataset
 from backprop.two_layer import compute_cost, initialize_parameters, train
 from backprop.xor_sweep import initial_stack, train_seeds
 from grader.course import REPOSITORY
+from tests.chapters import REFERENCE_CHECK, SYMBOLIC, first_failure, index_of, symbolic_part, tags
 
 CHAPTER = REPOSITORY / "chapters" / "two_layer_network.md"
 REFERENCE = REPOSITORY / "backprop" / "two_layer.py"
-SYMBOLIC, REFERENCE_CHECK = "symbolic-check", "reference-check"
 
 WRONG_REFERENCES = {
     "m read from the axis of the features": ("m = X.shape[1]", "m = X.shape[0]"),
@@ -43,42 +41,6 @@ WRONG_EQUATIONS = {
         "dZ1_rhs = sp.HadamardProduct(dA1_rhs, sp.OneMatrix(n_h, m) - sp.HadamardPower(A1, 2))",
         "dZ1_rhs = dA1_rhs * (sp.OneMatrix(n_h, m) - sp.HadamardPower(A1, 2))"),
 }
-
-
-def tags(cell):
-    return cell.get("metadata", {}).get("tags", [])
-
-
-def symbolic_part(text):
-    """The chapter as a notebook, cut after its last cell tagged symbolic-check."""
-    notebook = jupytext.reads(text, fmt="md:myst")
-    last = max(index for index, cell in enumerate(notebook.cells) if SYMBOLIC in tags(cell))
-    notebook.cells = notebook.cells[:last + 1]
-    return notebook
-
-
-def first_failure(notebook):
-    """Execute the code cells in order; the index and error name of the first failing cell.
-
-    Returns ``(None, None)`` when every cell runs.
-    """
-    client = NotebookClient(notebook, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(CHAPTER.parent)}})
-    with client.setup_kernel():
-        for index, cell in enumerate(notebook.cells):
-            if cell.cell_type != "code":
-                continue
-            try:
-                client.execute_cell(cell, index)
-            except CellExecutionError as error:
-                return index, error.ename
-    return None, None
-
-
-def index_of(notebook, predicate):
-    matches = [index for index, cell in enumerate(notebook.cells) if predicate(cell)]
-    assert len(matches) == 1, matches
-    return matches[0]
 
 
 def test_every_displayed_result_is_glued_from_a_checked_cell():

@@ -278,21 +278,34 @@ def judge_he_weights(cases, outcomes):
     return None
 
 
+def _listed(case, outcome, function, pair, want, what):
+    """The list that ``function`` returns second, when it is as long as the reference's ``want``.
+
+    ``pair`` names the two returned values, ("AL", "caches"); ``what`` says what the list holds.
+    Returns ``(list, None)``, or ``(None, message)``.
+    """
+    try:
+        value = _returned(outcome, function)
+    except LookupError as error:
+        return None, str(error)
+    if not isinstance(value, tuple) or len(value) != 2:
+        return None, "%s should return a tuple (%s, %s); got %s" % ((function,) + pair + (type(value).__name__,))
+    items = value[1]
+    if not isinstance(items, (list, tuple)) or len(items) != len(want):
+        length = " of %d items" % len(items) if isinstance(items, (list, tuple)) else ""
+        return None, ("on %s, %s should be a list of %d %s; got %s%s"
+                      % (case.about, pair[1], len(want), what, type(items).__name__, length))
+    return items, None
+
+
 def judge_caches(cases, outcomes):
     """The caches of L_model_forward: a list of L tuples ((A_prev, W, b), Z), in layer order."""
     for case, outcome in zip(cases, outcomes):
-        try:
-            value = _returned(outcome, "L_model_forward")
-        except LookupError as error:
-            return str(error)
         _, want = reference.L_model_forward(*_copied(case.args))
-        if not isinstance(value, tuple) or len(value) != 2:
-            return "L_model_forward should return a tuple (AL, caches); got %s" % type(value).__name__
-        caches = value[1]
-        if not isinstance(caches, (list, tuple)) or len(caches) != len(want):
-            length = " of %d items" % len(caches) if isinstance(caches, (list, tuple)) else ""
-            return ("on %s, caches should be a list of the %d caches, one per layer in layer order; got %s%s"
-                    % (case.about, len(want), type(caches).__name__, length))
+        caches, problem = _listed(case, outcome, "L_model_forward", ("AL", "caches"), want,
+                                  "caches, one per layer in layer order")
+        if problem:
+            return problem
         problem = compare(tuple(want), tuple(caches), "caches")
         if problem:
             return "on %s, %s (caches[l - 1] = ((A_prev, Wl, bl), Zl) for layer l)" % (case.about, problem)
@@ -302,18 +315,11 @@ def judge_caches(cases, outcomes):
 def judge_costs(cases, outcomes):
     """The costs of L_layer_model: a list of num_iterations floats, each before its update."""
     for case, outcome in zip(cases, outcomes):
-        try:
-            value = _returned(outcome, "L_layer_model")
-        except LookupError as error:
-            return str(error)
         _, want = reference.L_layer_model(*_copied(case.args))
-        if not isinstance(value, tuple) or len(value) != 2:
-            return "L_layer_model should return a tuple (parameters, costs); got %s" % type(value).__name__
-        costs = value[1]
-        if not isinstance(costs, (list, tuple)) or len(costs) != len(want):
-            length = " of %d items" % len(costs) if isinstance(costs, (list, tuple)) else ""
-            return ("on %s, costs should be a list of %d costs, one per iteration; got %s%s"
-                    % (case.about, len(want), type(costs).__name__, length))
+        costs, problem = _listed(case, outcome, "L_layer_model", ("parameters", "costs"), want,
+                                 "costs, one per iteration")
+        if problem:
+            return problem
         for index, (expected, got) in enumerate(zip(want, costs)):
             problem = compare(expected, got, "costs[%d]" % index)
             if problem:
