@@ -29,6 +29,8 @@ import numpy as np
 
 from grader.checks import ATOL, RTOL, Foreign, follow
 
+MIN_FACTOR = 1e-6  # a common factor smaller than this is gradients of (nearly) zero: nothing was computed
+
 
 @dataclass(frozen=True)
 class Layer:
@@ -57,8 +59,15 @@ def locate(layers_of, cases, outcomes, expected_by_case):
     """The place where the error enters, as a diagnosis for the student, or "" when it cannot tell.
 
     ``cases`` are the cases of one function; ``outcomes`` and ``expected_by_case`` map case ids to the
-    student's :class:`~grader.checks.Outcome` and to the reference's answer.
+    student's :class:`~grader.checks.Outcome` and to the reference's answer. The student's values
+    may lie near the float limit: arithmetic on them overflows quietly (an infinite reading matches
+    nothing), so that no value a student returns makes the trusted process warn.
     """
+    with np.errstate(all="ignore"):
+        return _locate(layers_of, cases, outcomes, expected_by_case)
+
+
+def _locate(layers_of, cases, outcomes, expected_by_case):
     walked = []
     for case in cases:
         outcome = outcomes.get(case.id)
@@ -135,6 +144,8 @@ def _common_factor(walked):
     case (not 1 everywhere), else None. The constant may depend on m (a wrong 1/m)."""
     ratios = [_case_factor(layers, value, expected) for _, layers, value, expected in walked]
     if any(ratio is None for ratio in ratios) or all(np.isclose(ratio, 1.0) for ratio in ratios):
+        return None
+    if any(abs(ratio) < MIN_FACTOR for ratio in ratios):  # gradients of zero are not computed, not scaled
         return None
     if all(np.isclose(ratio, -1.0) for ratio in ratios):
         return ("the error enters at the sign of every gradient: each one, in every layer, is the correct "
