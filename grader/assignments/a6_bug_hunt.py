@@ -122,24 +122,34 @@ def _copy(value):
     return value.copy() if isinstance(value, np.ndarray) else value
 
 
-def judge_part(path, label):
-    """A judge comparing one part of the result with the reference, like ``parts``, except that a
-    wrong shape is only named, never explained: the generic shape hints of ``grader.checks`` would
-    name the fix of a bug of this assignment (the axis of a sum)."""
+def judge_parts(parts, then=None):
+    """A judge comparing parts of the result with the reference, like a check's ``parts``, except
+    that a wrong shape is only named, never explained: the generic shape hints of
+    ``grader.checks`` would name the fix of a bug of this assignment (the axis of db1's sum,
+    "axis=1", for a db2, a b or a db of shape (1, m) as much as for db1). ``then`` is a judge of
+    its own, run when every part is right."""
     def judge(cases, outcomes):
         for case, outcome in zip(cases, outcomes):
-            want = follow(getattr(reference, case.function)(*_copy(case.args)), path)
-            try:
-                got = follow(outcome.value, path)
-            except LookupError as error:
-                return "%s on %s: %s" % (case.function, case.about, error)
-            if (isinstance(got, np.ndarray) and got.dtype == want.dtype and got.shape != want.shape):
-                return "on %s, %s has shape %s; expected %s" % (case.about, label, got.shape, want.shape)
-            problem = compare(want, got, label)
-            if problem:
-                return "on %s, %s" % (case.about, problem)
-        return None
+            correct = getattr(reference, case.function)(*_copy(case.args))
+            for path, label in parts:
+                want = follow(correct, path)
+                try:
+                    got = follow(outcome.value, path)
+                except LookupError as error:
+                    return "%s on %s: %s" % (case.function, case.about, error)
+                if (isinstance(want, np.ndarray) and isinstance(got, np.ndarray) and got.dtype == want.dtype
+                        and got.shape != want.shape):
+                    return "on %s, %s has shape %s; expected %s" % (case.about, label, got.shape, want.shape)
+                problem = compare(want, got, label)
+                if problem:
+                    return "on %s, %s" % (case.about, problem)
+        return then(cases, outcomes) if then is not None else None
     return judge
+
+
+def judge_part(path, label):
+    """:func:`judge_parts` of one part."""
+    return judge_parts(((path, label),))
 
 
 def judge_exact_keys(cases, outcomes):
@@ -179,23 +189,27 @@ def judge_faulty_lines(name):
 
 
 DZ = (((), "dZ"),)
+LAYER_PARTS = tuple(((key,), key) for l in range(1, LAYERS + 1) for key in ("dW%d" % l, "db%d" % l))
+INPUT_PARTS = tuple((("dA%d" % l,), "dA%d" % l) for l in range(LAYERS))
 
 CHECKS = [
-    Check("dW1", "test_two_layer_backward", "two_layer_backward", 1, parts=((("dW1",), "dW1"),)),
+    Check("dW1", "test_two_layer_backward", "two_layer_backward", 1, judge=judge_part(("dW1",), "dW1")),
     Check("db1", "test_two_layer_backward", "two_layer_backward", 1, judge=judge_part(("db1",), "db1")),
-    Check("dW2", "test_two_layer_backward", "two_layer_backward", 1, parts=((("dW2",), "dW2"),)),
-    Check("db2", "test_two_layer_backward", "two_layer_backward", 1, parts=((("db2",), "db2"),)),
-    Check("dZ", "test_sigmoid_backward", "sigmoid_backward", 1, parts=DZ),
+    Check("dW2", "test_two_layer_backward", "two_layer_backward", 1, judge=judge_part(("dW2",), "dW2")),
+    Check("db2", "test_two_layer_backward", "two_layer_backward", 1, judge=judge_part(("db2",), "db2")),
+    Check("dZ", "test_sigmoid_backward", "sigmoid_backward", 1, judge=judge_parts(DZ)),
     Check("the reported cost", "test_train_step", "train_step", 1, parts=(((2,), "the cost"),)),
     Check("the new w and b", "test_train_step", "train_step", 1,
-          parts=(((0,), "the new w"), ((1,), "the new b"))),
-    Check("dZ", "test_relu_backward", "relu_backward", 1, parts=DZ),
+          judge=judge_parts((((0,), "the new w"), ((1,), "the new b")))),
+    Check("dZ", "test_relu_backward", "relu_backward", 1, judge=judge_parts(DZ)),
     Check("dW and db of every layer", "test_L_model_backward", "L_model_backward", 1,
-          parts=tuple(((key,), key) for l in range(1, LAYERS + 1) for key in ("dW%d" % l, "db%d" % l))),
+          judge=judge_parts(LAYER_PARTS)),
     Check("dA of every layer's input, under its key", "test_L_model_backward", "L_model_backward", 1,
-          parts=tuple((("dA%d" % l,), "dA%d" % l) for l in range(LAYERS)), judge=judge_exact_keys),
-    Check("dw in the buffers", "test_batch_gradients", "batch_gradients", 1, parts=((("dw",), "grads['dw']"),)),
-    Check("db in the buffers", "test_batch_gradients", "batch_gradients", 1, parts=((("db",), "grads['db']"),)),
+          judge=judge_parts(INPUT_PARTS, then=judge_exact_keys)),
+    Check("dw in the buffers", "test_batch_gradients", "batch_gradients", 1,
+          judge=judge_part(("dw",), "grads['dw']")),
+    Check("db in the buffers", "test_batch_gradients", "batch_gradients", 1,
+          judge=judge_part(("db",), "grads['db']")),
     Check("the cost", "test_compute_cost", "compute_cost", 1, parts=(((), "the cost"),)),
 ] + [
     Check("the faulty lines of %s" % bug.name, "test_faulty_lines", "faulty_lines", 1,
