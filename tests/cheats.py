@@ -164,6 +164,17 @@ def {function}(*args, **kwargs):
         except OSError:
             pass
 ''',
+    "function_from_the_sandbox": '''
+import sys
+def {function}(*args, **kwargs):
+    # The harness's own class of functions that travel as plain data, with coefficients of the
+    # cheat's choosing and a class changed in the sandbox: the parent reads no function back.
+    harness = sys.modules["__main__"]
+    function = harness.ScalarFunction((1,), [1.0], [0.0], [0.0], [[0.0]], 0.0)
+    type(function).__call__ = lambda self, *args, **kwargs: 0.0
+    type(function).__eq__ = lambda self, other: True
+    return function
+''',
     "million_lines": '''
 def {function}(*args, **kwargs):
     for line in range(1_000_000):
