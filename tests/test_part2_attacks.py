@@ -285,3 +285,18 @@ def test_a6_faulty_lines_count_only_as_distinct_ints_and_written_answers_run_not
         told = set(map(int, re.findall(r"\b\d+\b", check["message"])))
         assert not told & (set(bug_hunt.faulty_lines()[name]) - {bug_hunt.line_count(name)}), check["message"]
 
+
+
+def test_a_value_the_sandbox_could_not_send_is_named_by_what_it_is():
+    """A set, a generator or a student's own class comes back described ("set"); the judges of a4 and
+    a6 wrote the name of the grader's own stand-in class instead, "Foreign", which says nothing."""
+    for name, function in ((A4, "initialize_parameters_deep"), (A4, "L_model_forward"), (A4, "L_layer_model"),
+                           (A6, "faulty_lines")):
+        assignment, cases = _cases(name)
+        for check in assignment.CHECKS:
+            mine = [case for case in cases if case.function == function]
+            if check.function != function or check.judge is None:
+                continue
+            for value in (Foreign("set"), (None, Foreign("generator"))):
+                problem = check.judge(mine, [Outcome(True, value=value) for _ in mine])
+                assert "Foreign" not in problem, (check.name, problem)

@@ -12,7 +12,7 @@ import numpy as np
 
 from backprop import deep as reference
 from backprop.activations import sigmoid
-from grader.checks import Case, Check, compare, compare_shape
+from grader.checks import Case, Check, compare, compare_shape, type_name
 from grader.localise import Layer
 from grader.mutants import Mutant
 
@@ -204,7 +204,7 @@ def _returned(outcome, function):
 def _parameters_problem(want, got, label, values):
     """None if the dict ``got`` has the reference's keys, types, dtypes, shapes (and values)."""
     if not isinstance(got, dict):
-        return "%s should be a dict with keys %s; got %s" % (label, sorted(want), type(got).__name__)
+        return "%s should be a dict with keys %s; got %s" % (label, sorted(want), type_name(got))
     missing = [key for key in want if key not in got]
     extra = [key for key in got if key not in want]
     if missing or extra:
@@ -289,12 +289,12 @@ def _listed(case, outcome, function, pair, want, what):
     except LookupError as error:
         return None, str(error)
     if not isinstance(value, tuple) or len(value) != 2:
-        return None, "%s should return a tuple (%s, %s); got %s" % ((function,) + pair + (type(value).__name__,))
+        return None, "%s should return a tuple (%s, %s); got %s" % ((function,) + pair + (type_name(value),))
     items = value[1]
     if not isinstance(items, (list, tuple)) or len(items) != len(want):
         length = " of %d items" % len(items) if isinstance(items, (list, tuple)) else ""
         return None, ("on %s, %s should be a list of %d %s; got %s%s"
-                      % (case.about, pair[1], len(want), what, type(items).__name__, length))
+                      % (case.about, pair[1], len(want), what, type_name(items), length))
     return items, None
 
 

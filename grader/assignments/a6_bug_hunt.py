@@ -16,7 +16,7 @@ import numpy as np
 
 from backprop import bug_hunt as reference
 from backprop.activations import sigmoid
-from grader.checks import Case, Check, compare, follow
+from grader.checks import Case, Check, compare, follow, type_name
 from grader.mutants import Mutant
 
 NAME = "a6_bug_hunt"
@@ -171,7 +171,7 @@ def judge_faulty_lines(name):
         answers = outcomes[0].value
         if not isinstance(answers, dict):
             return "faulty_lines() should return a dict, one entry per buggy function; got %s" % (
-                type(answers).__name__)
+                type_name(answers))
         if name not in answers:
             return "faulty_lines() has no entry for %r" % name
         lines = answers[name]
