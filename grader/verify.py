@@ -248,9 +248,16 @@ def _as_reference(value):
     return value
 
 
-def _copy(args):
-    return tuple({k: v.copy() for k, v in arg.items()} if isinstance(arg, dict)
-                 else arg.copy() if isinstance(arg, np.ndarray) else arg for arg in args)
+def _copy(value):
+    """A copy of a case's arguments (or of one of them) that a trusted call may change freely:
+    arrays, dicts, lists and tuples are copied all the way down."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy(item) for item in value)
+    return value
 
 
 def reference_outputs(cases, reference):
