@@ -1,6 +1,7 @@
 """Wrong versions outside every catalogue are located: the message names where the error enters.
 
-``tests/wrong_versions.py`` holds realistic single mistakes in backward passes that no mutant
+``tests/wrong_versions.py`` and ``tests/wrong_versions_more.py`` (two sets written independently)
+hold realistic single mistakes in backward passes that no mutant
 describes, each with the first quantity of the backward pass whose own computation is wrong (one
 returns exactly what a catalogued mutant returns, and must get that mutant's diagnosis, which has
 to fit both). Each is
@@ -16,7 +17,10 @@ from grader import assignments, course, secret
 from grader.mutants import read_notebook
 from grader.verify import grade_notebook
 from tests.conftest import with_function
-from tests.wrong_versions import WRONG_VERSIONS
+from tests.wrong_versions import WRONG_VERSIONS as FIRST_SET
+from tests.wrong_versions_more import WRONG_VERSIONS as SECOND_SET
+
+WRONG_VERSIONS = FIRST_SET + SECOND_SET
 
 BACKWARD = {"a3_two_layer_network": "backward_propagation", "a4_deep_network": "L_model_backward"}
 PLACE = re.compile(r"the error enters at (?:(dZ|dW|db|dA)(\d+) \(layer (\d+) of (\d+)\)|the (sign|scale) )")

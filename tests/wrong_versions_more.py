@@ -143,6 +143,7 @@ WRONG_VERSIONS = [
     return grads
 ''',
         enters=dict(quantity="dZ", layer="L"),
+        same_as="backward_all_relu",
         about="the loop index runs from L - 1 down to 0 but the test for the output layer is l == L, "
               "so the output layer goes back with the ReLU derivative instead of the sigmoid's",
     ),

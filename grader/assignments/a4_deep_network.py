@@ -570,7 +570,8 @@ MUTANTS = [
            "dAL = -(Y / AL - (1 - Y) / (1 - AL)) and at the sigmoid derivative s * (1 - s)"),
     Mutant("backward_all_relu", "L_model_backward",
            'activation = "sigmoid" if l == L else "relu"', 'activation = "relu"',
-           'the output layer goes back with "relu": it uses the sigmoid, "sigmoid" for l == L'),
+           'the output layer goes back with "relu", so its dZ is made with the ReLU mask instead of the '
+           'sigmoid derivative: the output layer uses "sigmoid" (l == L)'),
     Mutant("backward_all_sigmoid", "L_model_backward",
            'activation = "sigmoid" if l == L else "relu"', 'activation = "sigmoid"',
            'the hidden layers go back with "sigmoid": they use ReLU, "relu" for l < L'),
