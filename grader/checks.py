@@ -323,3 +323,15 @@ def follow(value, path):
             value = value[step]
             label = repr(step)
     return value
+
+
+def copy_arguments(value):
+    """A copy of a case's arguments (or of one of them) that a trusted call may change freely:
+    arrays, dicts, lists and tuples are copied all the way down; anything else is shared."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {key: copy_arguments(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(copy_arguments(item) for item in value)
+    return value

@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from grader import harness, localise, sandbox, secret
-from grader.checks import ATOL, RTOL, Evaluated, Foreign, Outcome, Result, compare, compare_shape, follow, mask_values
+from grader.checks import (ATOL, RTOL, Evaluated, Foreign, Outcome, Result, compare, compare_shape, copy_arguments,
+                           follow, mask_values)
 from grader.mutants import mutant_functions
 from grader.notebook import READ_SECONDS, load_definitions
 from grader.results import clean_text, parse_events
@@ -150,7 +151,7 @@ class Diagnoser:
         if key not in self._outcomes:
             functions = mutant_functions(self.solution_path, mutant)
             try:
-                args = _copy(case.args)
+                args = copy_arguments(case.args)
                 with np.errstate(all="ignore"):  # a known wrong version may overflow: that is its output
                     value = functions[case.function](*args)
                 self._outcomes[key] = Outcome(True, value=answer_of(case, value),
@@ -248,21 +249,9 @@ def _as_reference(value):
     return value
 
 
-def _copy(value):
-    """A copy of a case's arguments (or of one of them) that a trusted call may change freely:
-    arrays, dicts, lists and tuples are copied all the way down."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_copy(item) for item in value)
-    return value
-
-
 def reference_outputs(cases, reference):
     """What the reference returns on every case, by case id (computed once per submission)."""
-    return {case.id: answer_of(case, getattr(reference, case.function)(*_copy(case.args))) for case in cases}
+    return {case.id: answer_of(case, getattr(reference, case.function)(*copy_arguments(case.args))) for case in cases}
 
 
 def judge(check, cases, outcomes, diagnoser, expected_by_case):

@@ -8,6 +8,7 @@ import pytest
 from backprop import bug_hunt
 from backprop.activations import sigmoid
 from backprop.deep import linear_activation_backward
+from grader.checks import copy_arguments
 
 N_X, N_H, N_2, M = 3, 4, 6, 5  # all different: no transposed product fits
 
@@ -71,14 +72,6 @@ def _inputs(name, rng):
     raise KeyError(name)
 
 
-def _copy(value):
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_copy(item) for item in value)
-    return value.copy() if isinstance(value, np.ndarray) else value
-
-
 def _same(a, b):
     if isinstance(a, dict):
         return isinstance(b, dict) and set(a) == set(b) and all(_same(a[key], b[key]) for key in a)
@@ -91,10 +84,10 @@ def _same(a, b):
 def _differs(function, name, rng):
     """Whether ``function`` returns something else than the fix (or raises) on fresh inputs."""
     args = _inputs(name, rng)
-    expected = bug_hunt.BY_NAME[name].fixed(*_copy(args))
+    expected = bug_hunt.BY_NAME[name].fixed(*copy_arguments(args))
     try:
         with np.errstate(all="ignore"):
-            got = function(*_copy(args))
+            got = function(*copy_arguments(args))
     except (ValueError, IndexError, KeyError):
         return True
     return not _same(expected, got)
@@ -193,13 +186,13 @@ def test_the_buggy_train_step_updates_correctly_and_reports_the_mean_squared_err
 def test_batch_gradients_forget_the_buffers_and_match_finite_differences():
     rng = np.random.default_rng(5)
     buffers, w, b, X, Y = _inputs("buggy_batch_gradients", rng)
-    grads = bug_hunt.batch_gradients(_copy(buffers), w, b, X, Y)
+    grads = bug_hunt.batch_gradients(copy_arguments(buffers), w, b, X, Y)
     fresh = bug_hunt.batch_gradients({"dw": np.zeros_like(w), "db": np.zeros_like(b)}, w, b, X, Y)
     assert _same(grads, fresh)
     numerical = _numerical(lambda p: _mean_cross_entropy(sigmoid(p["w"].T @ X + p["b"]), Y), {"w": w, "b": b})
     np.testing.assert_allclose(grads["dw"], numerical["w"], rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(grads["db"], numerical["b"], rtol=1e-6, atol=1e-9)
-    buggy = bug_hunt.buggy_function("buggy_batch_gradients")(_copy(buffers), w, b, X, Y)
+    buggy = bug_hunt.buggy_function("buggy_batch_gradients")(copy_arguments(buffers), w, b, X, Y)
     np.testing.assert_allclose(buggy["dw"] - buffers["dw"], fresh["dw"], rtol=1e-12, atol=1e-12)
 
 

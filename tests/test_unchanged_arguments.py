@@ -45,9 +45,9 @@ def test_the_report_is_untrusted_data(changed, read):
 
 def test_trusted_calls_get_copies_all_the_way_down():
     """A known wrong version that changes a cache in place must not change the case for the next call."""
-    from grader.verify import _copy
+    from grader.checks import copy_arguments
     caches = [((np.ones((2, 3)), np.ones((4, 2))), np.zeros((4, 3)))]
-    copied = _copy((caches, {"W1": np.ones(2)}))
+    copied = copy_arguments((caches, {"W1": np.ones(2)}))
     copied[0][0][0][0][0, 0] = 5.0
     copied[1]["W1"][0] = 5.0
     assert caches[0][0][0][0, 0] == 1.0

@@ -12,7 +12,7 @@ import numpy as np
 
 from backprop import deep as reference
 from backprop.activations import sigmoid
-from grader.checks import Case, Check, compare, compare_shape, type_name
+from grader.checks import Case, Check, compare, compare_shape, copy_arguments, type_name
 from grader.localise import Layer
 from grader.mutants import Mutant
 
@@ -168,7 +168,7 @@ def _training_problem(rng, batch, iterations):
         args = (rng.standard_normal((layer_dims[0], batch)), _labels(rng, batch), list(layer_dims),
                 float(rng.uniform(0.02, 0.2)), iterations, int(rng.integers(1, 2**31)))
         with np.errstate(all="ignore"):
-            _, costs = reference.L_layer_model(*_copied(args))
+            _, costs = reference.L_layer_model(*copy_arguments(args))
         if all(np.isfinite(costs)) and max(costs) < 3.0:
             return args
 
@@ -180,19 +180,6 @@ def _depth(case):
 
 def _activation(case):
     return case.args[-1]
-
-
-def _copied(args):
-    """A deep copy of a case's arguments for a call of the reference."""
-    def copy(value):
-        if isinstance(value, np.ndarray):
-            return value.copy()
-        if isinstance(value, dict):
-            return {key: copy(item) for key, item in value.items()}
-        if isinstance(value, (list, tuple)):
-            return type(value)(copy(item) for item in value)
-        return value
-    return tuple(copy(arg) for arg in args)
 
 
 def _returned(outcome, function):
@@ -301,7 +288,7 @@ def _listed(case, outcome, function, pair, want, what):
 def judge_caches(cases, outcomes):
     """The caches of L_model_forward: a list of L tuples ((A_prev, W, b), Z), in layer order."""
     for case, outcome in zip(cases, outcomes):
-        _, want = reference.L_model_forward(*_copied(case.args))
+        _, want = reference.L_model_forward(*copy_arguments(case.args))
         caches, problem = _listed(case, outcome, "L_model_forward", ("AL", "caches"), want,
                                   "caches, one per layer in layer order")
         if problem:
@@ -315,7 +302,7 @@ def judge_caches(cases, outcomes):
 def judge_costs(cases, outcomes):
     """The costs of L_layer_model: a list of num_iterations floats, each before its update."""
     for case, outcome in zip(cases, outcomes):
-        _, want = reference.L_layer_model(*_copied(case.args))
+        _, want = reference.L_layer_model(*copy_arguments(case.args))
         costs, problem = _listed(case, outcome, "L_layer_model", ("parameters", "costs"), want,
                                  "costs, one per iteration")
         if problem:

@@ -16,7 +16,7 @@ import numpy as np
 
 from backprop import bug_hunt as reference
 from backprop.activations import sigmoid
-from grader.checks import Case, Check, compare, follow, type_name
+from grader.checks import Case, Check, compare, copy_arguments, follow, type_name
 from grader.mutants import Mutant
 
 NAME = "a6_bug_hunt"
@@ -114,14 +114,6 @@ def make_cases(rng):
     return cases
 
 
-def _copy(value):
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_copy(item) for item in value)
-    return value.copy() if isinstance(value, np.ndarray) else value
-
-
 def judge_parts(parts, then=None):
     """A judge comparing parts of the result with the reference, like a check's ``parts``, except
     that a wrong shape is only named, never explained: the generic shape hints of
@@ -130,7 +122,7 @@ def judge_parts(parts, then=None):
     its own, run when every part is right."""
     def judge(cases, outcomes):
         for case, outcome in zip(cases, outcomes):
-            correct = getattr(reference, case.function)(*_copy(case.args))
+            correct = getattr(reference, case.function)(*copy_arguments(case.args))
             for path, label in parts:
                 want = follow(correct, path)
                 try:
@@ -155,7 +147,7 @@ def judge_part(path, label):
 def judge_exact_keys(cases, outcomes):
     """The dict of gradients has exactly the reference's keys (no dA of the output layer)."""
     for case, outcome in zip(cases, outcomes):
-        want = set(reference.L_model_backward(*_copy(case.args)))
+        want = set(reference.L_model_backward(*copy_arguments(case.args)))
         extra = sorted(set(outcome.value) - want) if isinstance(outcome.value, dict) else []
         if extra:
             return "on %s, grads has keys that the docstring does not list: %s" % (case.about, ", ".join(extra))
