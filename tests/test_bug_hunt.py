@@ -8,6 +8,7 @@ import pytest
 from backprop import bug_hunt
 from backprop.activations import sigmoid
 from backprop.deep import linear_activation_backward
+from backprop.gradient_check import numerical_gradients
 from grader.checks import copy_arguments
 
 N_X, N_H, N_2, M = 3, 4, 6, 5  # all different: no transposed product fits
@@ -28,20 +29,6 @@ def _two_layer_forward(X, parameters):
 def _mean_cross_entropy(A, Y):
     """Written per example, unlike the code under test: label 1 costs -log a, label 0 -log(1 - a)."""
     return float(-np.mean(np.where(Y == 1.0, np.log(A), np.log(1.0 - A))))
-
-
-def _numerical(cost, parameters, epsilon=1e-6):
-    gradients = {}
-    for name, value in parameters.items():
-        gradient = np.zeros_like(value)
-        for index in np.ndindex(value.shape):
-            up = {key: array.copy() for key, array in parameters.items()}
-            down = {key: array.copy() for key, array in parameters.items()}
-            up[name][index] += epsilon
-            down[name][index] -= epsilon
-            gradient[index] = (cost(up) - cost(down)) / (2 * epsilon)
-        gradients[name] = gradient
-    return gradients
 
 
 def _inputs(name, rng):
@@ -157,10 +144,10 @@ def test_two_layer_backward_matches_finite_differences_of_the_mean_cost():
     rng = np.random.default_rng(2)
     X, Y, parameters, cache = _inputs("buggy_backward", rng)
     grads = bug_hunt.two_layer_backward(X, Y, parameters, cache)
-    numerical = _numerical(lambda p: _mean_cross_entropy(_two_layer_forward(X, p)["A2"], Y), parameters)
+    numerical = numerical_gradients(lambda p: _mean_cross_entropy(_two_layer_forward(X, p)["A2"], Y), parameters)
     for name, value in parameters.items():
         assert grads["d" + name].shape == value.shape
-        np.testing.assert_allclose(grads["d" + name], numerical[name], rtol=1e-5, atol=1e-8)
+        np.testing.assert_allclose(grads["d" + name], numerical["d" + name], rtol=1e-5, atol=1e-8)
 
 
 def test_train_step_reports_the_cross_entropy_and_steps_down_its_gradient():
@@ -169,9 +156,9 @@ def test_train_step_reports_the_cross_entropy_and_steps_down_its_gradient():
     new_w, new_b, cost = bug_hunt.train_step(w, b, X, Y, learning_rate)
     A = sigmoid(w.T @ X + b)
     assert type(cost) is float and cost == pytest.approx(_mean_cross_entropy(A, Y), rel=1e-12)
-    numerical = _numerical(lambda p: _mean_cross_entropy(sigmoid(p["w"].T @ X + p["b"]), Y), {"w": w, "b": b})
-    np.testing.assert_allclose(new_w, w - learning_rate * numerical["w"], rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(new_b, b - learning_rate * numerical["b"], rtol=1e-6, atol=1e-9)
+    numerical = numerical_gradients(lambda p: _mean_cross_entropy(sigmoid(p["w"].T @ X + p["b"]), Y), {"w": w, "b": b})
+    np.testing.assert_allclose(new_w, w - learning_rate * numerical["dw"], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(new_b, b - learning_rate * numerical["db"], rtol=1e-6, atol=1e-9)
 
 
 def test_the_buggy_train_step_updates_correctly_and_reports_the_mean_squared_error():
@@ -189,9 +176,9 @@ def test_batch_gradients_forget_the_buffers_and_match_finite_differences():
     grads = bug_hunt.batch_gradients(copy_arguments(buffers), w, b, X, Y)
     fresh = bug_hunt.batch_gradients({"dw": np.zeros_like(w), "db": np.zeros_like(b)}, w, b, X, Y)
     assert _same(grads, fresh)
-    numerical = _numerical(lambda p: _mean_cross_entropy(sigmoid(p["w"].T @ X + p["b"]), Y), {"w": w, "b": b})
-    np.testing.assert_allclose(grads["dw"], numerical["w"], rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(grads["db"], numerical["b"], rtol=1e-6, atol=1e-9)
+    numerical = numerical_gradients(lambda p: _mean_cross_entropy(sigmoid(p["w"].T @ X + p["b"]), Y), {"w": w, "b": b})
+    np.testing.assert_allclose(grads["dw"], numerical["dw"], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(grads["db"], numerical["db"], rtol=1e-6, atol=1e-9)
     buggy = bug_hunt.buggy_function("buggy_batch_gradients")(copy_arguments(buffers), w, b, X, Y)
     np.testing.assert_allclose(buggy["dw"] - buffers["dw"], fresh["dw"], rtol=1e-12, atol=1e-12)
 

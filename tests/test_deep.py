@@ -7,6 +7,7 @@ import pytest
 
 from backprop import deep
 from backprop.data import two_moons, xor_dataset
+from backprop.gradient_check import numerical_gradient, numerical_gradients
 
 DIMS = [3, 5, 4, 1]  # n_x, n_1, n_2, n_3 all different, so a transpose cannot fit
 M = 7
@@ -80,21 +81,11 @@ def test_L_model_backward_matches_finite_differences_of_the_cost():
         (_, _, _), Z = caches[l - 1]
         assert np.min(np.abs(Z)) > 1e-4, "a pre-activation at a ReLU kink would spoil the difference"
     epsilon = 1e-6
+    numerical = numerical_gradients(lambda changed: _cost_of(changed, X, Y), parameters, epsilon)
     for name, value in parameters.items():
-        numerical = np.zeros_like(value)
-        for index in np.ndindex(value.shape):
-            plus = {key: array.copy() for key, array in parameters.items()}
-            minus = {key: array.copy() for key, array in parameters.items()}
-            plus[name][index] += epsilon
-            minus[name][index] -= epsilon
-            numerical[index] = (_cost_of(plus, X, Y) - _cost_of(minus, X, Y)) / (2 * epsilon)
         assert grads["d" + name].shape == value.shape
-        np.testing.assert_allclose(grads["d" + name], numerical, rtol=1e-5, atol=1e-9, err_msg=name)
-    numerical_X = np.zeros_like(X)
-    for index in np.ndindex(X.shape):
-        step = np.zeros_like(X)
-        step[index] = epsilon
-        numerical_X[index] = (_cost_of(parameters, X + step, Y) - _cost_of(parameters, X - step, Y)) / (2 * epsilon)
+        np.testing.assert_allclose(grads["d" + name], numerical["d" + name], rtol=1e-5, atol=1e-9, err_msg=name)
+    numerical_X = numerical_gradient(lambda changed: _cost_of(parameters, changed, Y), X, epsilon)
     # dA0 is the gradient of the summed loss (the mean cost's 1/m enters only dW and db)
     np.testing.assert_allclose(grads["dA0"] / M, numerical_X, rtol=1e-5, atol=1e-9)
 
