@@ -60,29 +60,30 @@ def without_function(solution, blank, function):
 
 
 @pytest.fixture
-def grade(tmp_path, a3):
+def grade(tmp_path):
     """grade(notebook_dict_or_bytes, student="s") -> Verdict, graded in the sandbox."""
     key = secret.one_time_secret()
 
     def run(notebook, student="student", extra_files=None):
-        folder = tmp_path / "submitted" / student / A3
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / (A3 + ".ipynb")
-        path.write_bytes(notebook if isinstance(notebook, bytes) else json.dumps(notebook).encode())
-        for name, text in (extra_files or {}).items():
-            (folder / name).write_text(text)
-        return grade_notebook(path, a3, course.solution_notebook(A3),
-                              key, student)
+        return grade_file(tmp_path, A3, notebook, key, student, extra_files)
     return run
 
 
-def write_submission(root, student, notebook, extra_files=None):
-    """Put a submission where ``python -m grader autograde`` looks for it."""
-    folder = Path(root) / "submitted" / student / A3
+def grade_file(folder, name, notebook, key, student="student", extra_files=None):
+    """Write ``notebook`` (a dict or bytes) as ``student``'s submission of assignment ``name`` under
+    ``folder`` (see :func:`write_submission`) and grade it with ``key``: the Verdict."""
+    submitted = write_submission(folder, student, notebook, extra_files, name)
+    return grade_notebook(submitted / (name + ".ipynb"), assignments.load(name), course.solution_notebook(name),
+                          key, student)
+
+
+def write_submission(root, student, notebook, extra_files=None, assignment=A3):
+    """Put a submission where ``python -m grader autograde`` looks for it; its folder."""
+    folder = Path(root) / "submitted" / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
     if notebook is not None:
         data = notebook if isinstance(notebook, bytes) else json.dumps(notebook).encode()
-        (folder / (A3 + ".ipynb")).write_bytes(data)
+        (folder / (assignment + ".ipynb")).write_bytes(data)
     for name, text in (extra_files or {}).items():
         (folder / name).write_text(text)
     return folder

@@ -117,9 +117,7 @@ def test_check_command_passes():
 def test_written_answers_are_left_to_an_instructor(tmp_path):
     """a6's explanations are Markdown grade cells: no automatic score, marked for manual grading."""
     name = "a6_bug_hunt"
-    folder = tmp_path / "submitted" / "student" / name
-    folder.mkdir(parents=True)
-    folder.joinpath(name + ".ipynb").write_bytes(course.solution_notebook(name).read_bytes())
+    write_submission(tmp_path, "student", course.solution_notebook(name).read_bytes(), assignment=name)
     result = grader_command("autograde", name, "--root", str(tmp_path), "--jobs", "1")
     assert result.returncode == 0, result.stderr
     with sqlite3.connect(tmp_path / "gradebook.db") as connection:

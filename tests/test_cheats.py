@@ -6,15 +6,13 @@ blank release (must score 0) and into a submission that lacks only the function 
 """
 import copy
 import functools
-import json
 
 import pytest
 
 from grader import assignments, course, secret
 from grader.mutants import read_notebook
-from grader.verify import grade_notebook
 from tests.cheats import A3_CHEATS, CHEATS, fill
-from tests.conftest import A3, with_cell, without_function
+from tests.conftest import A3, grade_file, with_cell, without_function
 
 KEY = secret.one_time_secret()
 
@@ -30,10 +28,7 @@ def _notebooks(name):
 
 
 def _grade(name, notebook, folder, student="student"):
-    path = folder / "submitted" / student / name / (name + ".ipynb")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(notebook))
-    return grade_notebook(path, assignments.load(name), course.solution_notebook(name), KEY, student)
+    return grade_file(folder, name, notebook, KEY, student)
 
 
 def _partial(name):

@@ -12,7 +12,6 @@ lists of 100 items), a cheat earns nothing, code in the sandbox cannot change wh
 calls, and no verdict shows a fixed line of a6. A test that fails here is an open weakness.
 """
 import functools
-import json
 import re
 import warnings
 
@@ -23,8 +22,8 @@ from backprop import bug_hunt
 from grader import assignments, course, harness, secret
 from grader.checks import Foreign, Outcome
 from grader.mutants import load_functions, read_notebook
-from grader.verify import Diagnoser, grade_notebook, judge, reference_outputs
-from tests.conftest import with_cell
+from grader.verify import Diagnoser, judge, reference_outputs
+from tests.conftest import grade_file, with_cell
 from tests.test_a6 import _fixed_code, _judged
 
 A4, A5, A6 = "a4_deep_network", "a5_gradient_checking", "a6_bug_hunt"
@@ -38,10 +37,7 @@ def _notebooks(name):
 
 
 def _grade(folder, name, notebook, student="student"):
-    path = folder / "submitted" / student / name / (name + ".ipynb")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(notebook))
-    verdict = grade_notebook(path, assignments.load(name), course.solution_notebook(name), KEY, student)
+    verdict = grade_file(folder, name, notebook, KEY, student)
     assert verdict.status == "graded", verdict.reason
     return verdict
 

@@ -8,15 +8,13 @@ to fit both). Each is
 graded in the sandbox like a submission; every failed check of the backward pass must name that
 quantity and layer (``grader.localise``), not merely the gradient that came out wrong.
 """
-import json
 import re
 
 import pytest
 
 from grader import assignments, course, secret
 from grader.mutants import read_notebook
-from grader.verify import grade_notebook
-from tests.conftest import with_function
+from tests.conftest import grade_file, with_function
 from tests.wrong_versions import WRONG_VERSIONS as FIRST_SET
 from tests.wrong_versions_more import WRONG_VERSIONS as SECOND_SET
 
@@ -53,9 +51,8 @@ def test_the_message_names_where_the_error_enters(version, tmp_path):
     name = version["assignment"]
     assignment = assignments.load(name)
     solution = read_notebook(course.solution_notebook(name))
-    path = tmp_path / (name + ".ipynb")
-    path.write_text(json.dumps(with_function(solution, version["function"], version["source"])))
-    verdict = grade_notebook(path, assignment, course.solution_notebook(name), secret.one_time_secret(), "student")
+    verdict = grade_file(tmp_path, name, with_function(solution, version["function"], version["source"]),
+                         secret.one_time_secret())
     failed = [check for check in verdict.checks if not check["passed"]
               and check["grade_id"] == "test_" + BACKWARD[name]]
     assert failed, "the wrong version %s lost no point of %s()" % (version["id"], BACKWARD[name])
