@@ -208,7 +208,7 @@ def set_blas_threads(count):
     """Let NumPy's OpenBLAS use ``count`` threads from now on; returns the number it used before.
 
     A matrix product split over several threads waits for the slowest of them, and on a machine
-    where other work takes cores away this can make a small product hundreds of times slower.
+    where other work takes cores away this can make a small product many times slower.
     Timings meant to compare arithmetic are therefore taken with one thread. Returns ``None``
     (and changes nothing) when no OpenBLAS library is found in the process: NumPy built with
     another BLAS, or a system without ``/proc``.
