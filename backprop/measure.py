@@ -10,15 +10,16 @@
   and the highest it held at any moment. NumPy reports the data buffers of its arrays to
   ``tracemalloc``, so an array of ``n`` float64 entries counts ``8 * n`` bytes (plus about a
   hundred bytes for the array object).
-* :func:`set_blas_threads` sets the number of threads of the OpenBLAS library that NumPy's
-  matrix products run in, so that timings do not depend on how many cores other work leaves free.
+* :func:`set_blas_threads` sets, with ``threadpoolctl``, the number of threads of the BLAS
+  library that NumPy's matrix products run in, so that timings do not depend on how many cores
+  other work leaves free.
 """
-import ctypes
 import time
 import tracemalloc
 from collections import namedtuple
 
 import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
 
 MemoryUse = namedtuple("MemoryUse", ["result", "held", "peak"])
 """What :func:`traced_memory` returns: the call's result, the bytes still allocated when the call
@@ -182,43 +183,18 @@ def traced_memory(function, *args):
     return MemoryUse(result, held - start, peak - start)
 
 
-_OPENBLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
-                     "openblas_set_num_threads64_", "openblas_set_num_threads")
-_OPENBLAS_GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
-                     "openblas_get_num_threads64_", "openblas_get_num_threads")
-
-
-def _openblas():
-    """The OpenBLAS library loaded in this process (after ``import numpy``), or None.
-
-    Found through ``/proc/self/maps`` (Linux), by the file name of the shared library."""
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.lower() and ".so" in line}
-    except OSError:
-        return None
-    for path in sorted(paths):
-        library = ctypes.CDLL(path)
-        if any(hasattr(library, name) for name in _OPENBLAS_SETTERS):
-            return library
-    return None
-
-
 def set_blas_threads(count):
-    """Let NumPy's OpenBLAS use ``count`` threads from now on; returns the number it used before.
+    """Let NumPy's BLAS library use ``count`` threads from now on; returns the number it used before.
 
     A matrix product split over several threads waits for the slowest of them, and on a machine
     where other work takes cores away this can make a small product many times slower.
-    Timings meant to compare arithmetic are therefore taken with one thread. Returns ``None``
-    (and changes nothing) when no OpenBLAS library is found in the process: NumPy built with
-    another BLAS, or a system without ``/proc``.
+    Timings meant to compare arithmetic are therefore taken with one thread. The limit is set with
+    ``threadpoolctl`` and stays until it is set again. Returns ``None`` (and changes nothing) when
+    ``threadpoolctl`` finds no BLAS library loaded in the process.
     """
-    library = _openblas()
-    if library is None:
+    libraries = [info for info in threadpool_info() if info["user_api"] == "blas"]
+    if not libraries:
         return None
-    getter = next(getattr(library, name) for name in _OPENBLAS_GETTERS if hasattr(library, name))
-    setter = next(getattr(library, name) for name in _OPENBLAS_SETTERS if hasattr(library, name))
-    getter.restype = ctypes.c_int
-    previous = int(getter())
-    setter(ctypes.c_int(int(count)))
+    previous = libraries[0]["num_threads"]
+    threadpool_limits(limits=int(count), user_api="blas")
     return previous
