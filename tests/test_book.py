@@ -14,7 +14,8 @@ from grader.course import REPOSITORY
 
 HTML = REPOSITORY / "_build" / "html"
 CHAPTERS = ["why_backpropagation", "computation_graphs", "chain_rule", "forward_pass", "two_layer_network",
-            "deep_network", "gradient_checking"]
+            "deep_network", "gradient_checking", "cost_and_memory", "pitfalls",
+            "autodiff"]
 PAGES = ["index.html", "preface.html", "references.html"] + ["chapters/%s.html" % name for name in CHAPTERS]
 WORKED_NUMBERS = {  # numbers the text works out, computed in the chapter and glued
     "computation_graphs": ("0.5498", "0.5981", "0.4502", "0.9003", "1.3505", "0.5900", "0.1650", "0.1450"),
