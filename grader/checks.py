@@ -47,6 +47,7 @@ class Outcome:
     error: str = ""
     line: str = ""
     changed: tuple = ()
+    peak_memory_bytes: Optional[int] = None  # of a measured call (Case.measured); None where unknown
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,36 @@ class Case:
     ``evaluate_at`` is for functions that answer with SymPy expressions (an :class:`Evaluation`):
     the sandbox then sends back each expression's values at its points
     (``grader.harness.evaluate_expressions``), never the expression itself.
+
+    ``measured`` (a :class:`Measured`) runs the call alone, in a sandbox whose peak memory the
+    parent reads (``grader.verify.run_measured``).
     """
     id: str
     function: str
     args: tuple
     about: str
     evaluate_at: Optional["Evaluation"] = None
+    measured: Optional["Measured"] = None
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A call that runs alone, in a sandbox of its own, whose peak memory the parent reads.
+
+    The parent reads the peak from the kernel (``grader.sandbox.SandboxRun.peak_memory_bytes``),
+    never from the child, and puts it in the call's :class:`Outcome`. The sandbox sends back, instead
+    of the dict of arrays that the function returns, the fingerprint of the arrays under ``keys``
+    (``grader.harness.fingerprint``: their ``shapes`` and a ``seed``). ``seconds_per_call`` is the
+    call's time limit.
+    """
+    keys: tuple
+    shapes: tuple
+    seed: int
+    seconds_per_call: float
+
+    def fingerprint(self):
+        """The ``spec`` of ``grader.harness.fingerprint``, as the job sends it."""
+        return {"keys": list(self.keys), "shapes": [list(shape) for shape in self.shapes], "seed": self.seed}
 
 
 @dataclass(frozen=True)
@@ -171,7 +196,18 @@ def compare(expected, received, label):
             if message:
                 return message
         return None
+    if type(expected) is int or isinstance(expected, np.integer):
+        return _compare_int(expected, received, label)
     raise TypeError("no comparison for reference values of type %s" % type(expected).__name__)
+
+
+def _compare_int(expected, received, label):
+    if type(received) is not int and not isinstance(received, np.integer):
+        hint = ": count with ints (* and //), never /, which makes a float" if isinstance(received, float) else ""
+        return "%s should be a Python int; got %s%s" % (label, type_name(received), hint)
+    if received != expected:
+        return "%s is not the correct number%s" % (label, _ratio_hint([float(expected)], [float(received)]))
+    return None
 
 
 def _compare_float(expected, received, label):

@@ -31,6 +31,18 @@ case's secret coefficients) is sent as ``{"t": "function", "family": "polynomial
 "cubic", "quadratic", "linear", "coupling", "constant"}`` and decoded here into the same class,
 whose only use is its values; the parent calls the very same class on the same data. Only the
 parent sends functions: the parent reads no "function" record back from the sandbox.
+
+A class cannot be called on secret inputs the way a function is: a :class:`ValueProgram` (plain
+data: make input Values, apply operations, call ``backward()`` and ``zero_grad()``, read ``.data``
+and ``.grad``) is run here, by the harness's own interpreter, with the student's class ``Value``
+(see :func:`call_target`), and only plain floats and a description of the first failure come back.
+
+An argument too large to send (the inputs of a network of a hundred layers and thousands of
+examples) is a :class:`SeededNetwork`: plain data, a seed and the sizes, from which the harness
+draws the arrays itself; the parent draws the same ones with the same class. A call whose record
+holds ``"fingerprint"`` sends back, instead of the dict of arrays that its function returns, a
+few numbers per array (:func:`fingerprint`), which the parent compares with the same numbers of
+the reference's arrays.
 """
 import __future__
 import ast
@@ -114,6 +126,10 @@ def encode(value, depth=0):
         return _encode_array(np.ndarray.view(value, np.ndarray))
     if kind is ScalarFunction:
         return value.as_data()
+    if kind is SeededNetwork:
+        return value.as_data()
+    if kind is ValueProgram:
+        return value.as_data()
     if kind is Unevaluated:
         return _other(value.description)
     if kind is bool or kind is np.bool_:
@@ -173,6 +189,10 @@ def decode(data):
         return [decode(item) for item in data["items"]]
     if tag == "function":
         return ScalarFunction.from_data(data)
+    if tag == SeededNetwork.TAG:
+        return SeededNetwork.from_data(data).value()
+    if tag == ValueProgram.TAG:
+        return ValueProgram.from_data(data)
     raise ValueError("cannot decode a value tagged %r" % tag)
 
 
@@ -243,11 +263,351 @@ class ScalarFunction:
         return cls(shape, *lists[:3], np.array(lists[3]).reshape(size, size), data["constant"])
 
 
+class SeededNetwork:
+    """One argument of a call on a deep network too large to send, drawn here from a seed.
+
+    The network is the L-layer network of the course: ``layer_dims = [n_0, ..., n_L]`` (ReLU
+    hidden layers, a sigmoid output), ``m`` examples in columns. ``part`` says which argument:
+
+    - ``"X"``: the inputs, (n_0, m), standard normal;
+    - ``"Y"``: the labels, (1, m), 0.0 or 1.0 with probability 1/2 each;
+    - ``"parameters"``: the dict "W1", "b1", ..., "WL", "bL". A hidden layer's weights have
+      variance 1 / (4 n_{l-1}) and its biases are 1 plus 0.1 times a standard normal, so that
+      about 95% of its ReLUs are active: its activations are dense, and dropping their zeros
+      saves little memory. The output layer's weights have variance 1 / n_{L-1} and its biases
+      are 0.1 times a standard normal, so that the sigmoid does not saturate.
+
+    Each part is drawn by a generator of its own, ``np.random.default_rng([seed, i])`` with ``i``
+    its place in :data:`PARTS`, so that the parent draws the very same arrays with :meth:`value`.
+    It travels as ``{"t": "seeded", "family": "network", "part", "layer_dims", "m", "seed"}``, and
+    :meth:`from_data` refuses anything else and sizes beyond the bounds below. Only the parent
+    sends it: the parent reads no "seeded" record back from the sandbox.
+    """
+    __slots__ = ("part", "layer_dims", "m", "seed")
+    TAG = "seeded"
+    FAMILY = "network"
+    PARTS = ("X", "Y", "parameters")
+    FIELDS = ("part", "layer_dims", "m", "seed")
+    MAX_LAYERS = 1024
+    MAX_UNITS = 4096
+    MAX_EXAMPLES = 1 << 16
+    MAX_SEED_BITS = 63
+
+    def __init__(self, part, layer_dims, m, seed):
+        if type(part) is not str or part not in self.PARTS:
+            raise ValueError("a seeded network's part is one of %s" % ", ".join(self.PARTS))
+        layer_dims = tuple(layer_dims)
+        if not (2 <= len(layer_dims) <= self.MAX_LAYERS + 1
+                and all(type(size) is int and 1 <= size <= self.MAX_UNITS for size in layer_dims)):
+            raise ValueError("a seeded network has 1 to %d layers of 1 to %d units"
+                             % (self.MAX_LAYERS, self.MAX_UNITS))
+        if not (type(m) is int and 1 <= m <= self.MAX_EXAMPLES):
+            raise ValueError("a seeded network has 1 to %d examples" % self.MAX_EXAMPLES)
+        if not (type(seed) is int and seed >= 0 and seed.bit_length() <= self.MAX_SEED_BITS):
+            raise ValueError("a seeded network's seed is an int from 0 to 2**%d - 1" % self.MAX_SEED_BITS)
+        self.part, self.layer_dims, self.m, self.seed = part, layer_dims, m, seed
+
+    def __repr__(self):
+        return "SeededNetwork(%r, %d layers, m=%d)" % (self.part, len(self.layer_dims) - 1, self.m)
+
+    def value(self):
+        """The array (``X``, ``Y``) or the dict of arrays (``parameters``) that this part stands for."""
+        rng = np.random.default_rng([self.seed, self.PARTS.index(self.part)])
+        dims, m = self.layer_dims, self.m
+        if self.part == "X":
+            return rng.standard_normal((dims[0], m))
+        if self.part == "Y":
+            return (rng.random((1, m)) < 0.5).astype(np.float64)
+        L = len(dims) - 1
+        parameters = {}
+        for l in range(1, L + 1):
+            if l < L:
+                W = rng.standard_normal((dims[l], dims[l - 1])) * (0.5 / math.sqrt(dims[l - 1]))
+                b = 1.0 + 0.1 * rng.standard_normal((dims[l], 1))
+            else:
+                W = rng.standard_normal((dims[l], dims[l - 1])) / math.sqrt(dims[l - 1])
+                b = 0.1 * rng.standard_normal((dims[l], 1))
+            parameters["W%d" % l], parameters["b%d" % l] = W, b
+        return parameters
+
+    def drawn_again_equals(self, value):
+        """Whether ``value`` still equals what :meth:`value` draws (for :func:`changed_arguments`)."""
+        try:
+            want = self.value()
+            if isinstance(want, dict):
+                return (isinstance(value, dict) and sorted(dict.keys(value)) == sorted(want)
+                        and all(_same_array(dict.get(value, key), array) for key, array in want.items()))
+            return _same_array(value, want)
+        except Exception:  # noqa: BLE001 - an argument the student's code broke is a changed one
+            return False
+
+    def as_data(self):
+        """The plain JSON data that :meth:`from_data` turns back into this part."""
+        return {"t": self.TAG, "family": self.FAMILY, "part": self.part, "layer_dims": list(self.layer_dims),
+                "m": self.m, "seed": self.seed}
+
+    @classmethod
+    def from_data(cls, data):
+        """The part that ``data`` describes; ValueError for anything but :meth:`as_data`'s form."""
+        if not (type(data) is dict and set(data) == {"t", "family"} | set(cls.FIELDS) and data["t"] == cls.TAG
+                and data["family"] == cls.FAMILY and type(data["layer_dims"]) is list):
+            raise ValueError("not the data of a seeded network")
+        return cls(data["part"], data["layer_dims"], data["m"], data["seed"])
+
+
+def _same_array(value, want):
+    """Whether ``value`` is an array of ``want``'s dtype and shape with its very entries."""
+    if not isinstance(value, np.ndarray):
+        return False
+    value = np.ndarray.view(value, np.ndarray)
+    return value.dtype == want.dtype and value.shape == want.shape and bool(np.array_equal(value, want))
+
+
+MAX_FINGERPRINT_KEYS = 4096
+
+
+def fingerprint(value, spec):
+    """A few numbers for each array of a returned dict, sent instead of the arrays themselves.
+
+    For a dict of arrays too many or too large to send (the gradients of a network of a hundred
+    layers). ``spec`` is ``{"keys": [key, ...], "shapes": [[size, ...], ...], "seed": int}``.
+    Returns a float64 array of shape (len(keys), 3): for each key, the Frobenius norm of its array
+    and its inner products with two standard normal arrays of its shape, drawn by
+    ``np.random.default_rng([seed, i])`` for the i-th key; a row of NaN where the key is missing or
+    its value is not a finite float64 array of its shape. A value that is not a dict becomes an
+    :class:`Unevaluated` that names its type. The parent fingerprints the reference's dict with
+    this same function and compares the numbers: arrays that differ by more than rounding give
+    different numbers, but for a chance of zero.
+    """
+    keys, shapes, seed = spec["keys"], spec["shapes"], spec["seed"]
+    if not (type(keys) is list and type(shapes) is list and len(keys) == len(shapes) <= MAX_FINGERPRINT_KEYS
+            and type(seed) is int):
+        raise ValueError("a fingerprint's keys and shapes are two lists of the same length, with a seed")
+    if not isinstance(value, dict):
+        return Unevaluated("a value of type %s, not a dict"
+                           % clean_text(type.__dict__["__name__"].__get__(type(value)), MAX_TYPE_NAME_CHARS))
+    rows = np.full((len(keys), 3), np.nan)
+    for index, (key, shape) in enumerate(zip(keys, shapes)):
+        array = dict.get(value, key) if type(key) is str else None
+        if not isinstance(array, np.ndarray):
+            continue
+        array = np.ndarray.view(array, np.ndarray)
+        if array.dtype != np.float64 or list(array.shape) != shape or not np.all(np.isfinite(array)):
+            continue
+        rng = np.random.default_rng([seed, index])
+        rows[index] = [np.linalg.norm(array), np.sum(array * rng.standard_normal(array.shape)),
+                       np.sum(array * rng.standard_normal(array.shape))]
+    return rows
+
+
 class Unevaluated:
     """An answer that should be an expression but cannot be evaluated; sent as "other" with its description."""
 
     def __init__(self, description):
         self.description = description
+
+
+class ValueProgram:
+    """A computation to run with a scalar autodiff class ``Value`` (assignment a8), as plain data.
+
+    ``steps`` is a tuple of steps, each a tuple, run in order by :meth:`run`:
+
+    - ``("input", name, number)``: ``name = Value(number)``;
+    - ``("op", name, operation, operand)`` for the unary operations ``neg`` (``-a``) and ``exp``,
+      ``tanh``, ``relu`` (the methods ``a.exp()``, ...), and ``("op", name, operation, left,
+      right)`` for ``add``, ``sub``, ``mul``, ``div`` and ``pow`` (``+ - * / **``). An operand is
+      the name of an earlier node or a plain number (an int of at most 64 bits or a finite float):
+      a binary operation has a node on at least one side, and ``pow`` a node as its base and a
+      number as its exponent;
+    - ``("backward", name)`` and ``("zero_grad", name)``: that node's method;
+    - ``("read", name)``: record ``name.data`` and ``name.grad``.
+
+    It travels as ``{"t": "value_program", "steps": [[...], ...]}``, and :meth:`from_data`
+    refuses anything else. It holds its steps and nothing else. Only the parent sends programs: the
+    parent reads no "value_program" record back from the sandbox.
+    """
+    __slots__ = ("steps",)
+    TAG = "value_program"
+    CLASS_NAME = "Value"
+    MAX_STEPS = 20_000       # steps of a program (a graph thousands of nodes deep fits)
+    MAX_READS = 1_000        # read steps of a program
+    MAX_NAME_CHARS = 16      # characters of a node's name
+    UNARY = {"neg": lambda a: -a, "exp": lambda a: a.exp(), "tanh": lambda a: a.tanh(),
+             "relu": lambda a: a.relu()}
+    BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+              "div": lambda a, b: a / b, "pow": lambda a, b: a ** b}
+    SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+
+    def __init__(self, steps):
+        self.steps = self._checked(steps)
+
+    @classmethod
+    def _checked(cls, steps):
+        """``steps`` as a tuple of tuples; ValueError unless they form a program as described above."""
+        steps = tuple(tuple(step) for step in steps)
+        if not 1 <= len(steps) <= cls.MAX_STEPS:
+            raise ValueError("a program has 1 to %d steps" % cls.MAX_STEPS)
+        defined, reads = set(), 0
+        for step in steps:
+            kind = step[0] if step else None
+            if kind == "input" and len(step) == 3 and _is_number(step[2]):
+                cls._define(step[1], defined)
+            elif kind == "op" and len(step) in (4, 5) and cls._operands_fit(step[2], step[3:], defined):
+                cls._define(step[1], defined)
+            elif kind in ("backward", "zero_grad", "read") and len(step) == 2 and _is_name(step[1], defined):
+                reads += kind == "read"
+            else:
+                raise ValueError("a program step is an input, an operation on earlier nodes and numbers, "
+                                 "or backward, zero_grad or read of an earlier node")
+        if reads > cls.MAX_READS:
+            raise ValueError("a program reads at most %d times" % cls.MAX_READS)
+        return steps
+
+    @classmethod
+    def _define(cls, name, defined):
+        if not (type(name) is str and 1 <= len(name) <= cls.MAX_NAME_CHARS and name.isidentifier()
+                and name.isascii() and name not in defined):
+            raise ValueError("a node's name is a new short identifier")
+        defined.add(name)
+
+    @classmethod
+    def _operands_fit(cls, operation, operands, defined):
+        if type(operation) is not str:
+            return False
+        nodes = [_is_name(operand, defined) for operand in operands]
+        if not all(node or _is_number(operand) for node, operand in zip(nodes, operands)):
+            return False
+        if operation in cls.UNARY:
+            return nodes == [True]
+        if operation == "pow":
+            return nodes == [True, False]
+        return operation in cls.BINARY and len(nodes) == 2 and any(nodes)
+
+    def as_data(self):
+        """The plain JSON data that :meth:`from_data` turns back into this program."""
+        return {"t": self.TAG, "steps": [list(step) for step in self.steps]}
+
+    @classmethod
+    def from_data(cls, data):
+        """The program that ``data`` describes; ValueError for anything but :meth:`as_data`'s form."""
+        if not (type(data) is dict and set(data) == {"t", "steps"} and data["t"] == cls.TAG
+                and type(data["steps"]) is list and all(type(step) is list for step in data["steps"])):
+            raise ValueError("not the data of a program")
+        return cls(data["steps"])
+
+    def describe(self, step):
+        """One step in words, with its numbers as ``k`` (a pow's exponent as written): ``c = k - a``."""
+        kind, name = step[0], step[1]
+        if kind == "input":
+            return "%s = Value(k)" % name
+        if kind in ("backward", "zero_grad"):
+            return "%s.%s()" % (name, kind)
+        if kind == "read":
+            return "reading %s.data and %s.grad" % (name, name)
+        operation, operands = step[2], step[3:]
+        if operation == "neg":
+            return "%s = -%s" % (name, operands[0])
+        if operation in self.UNARY:
+            return "%s = %s.%s()" % (name, operands[0], operation)
+        left, right = (operand if type(operand) is str else "k" for operand in operands)
+        if operation == "pow":
+            right = repr(operands[1])
+        return "%s = %s %s %s" % (name, left, self.SYMBOLS[operation], right)
+
+    def run(self, cls):
+        """Run the steps with the class ``cls``; what came of it, as plain data.
+
+        Returns ``{"data": ..., "grad": ..., "error": ...}``: two float64 arrays with one entry per
+        read step (NaN for the reads not reached) and the first failure in words ("" if none), with
+        ``"line"`` (its place in the student's cells) when it has one. The first step that raises
+        an Exception ends the run, and so does a read of a ``.data`` or ``.grad`` that is not
+        exactly a float (a ``numpy.float64`` is read as the float it is): a subclass, an int, an
+        object with ``__float__`` are refused, never converted. Nothing that the class's objects
+        return leaves this method. A step that runs past the call's time ends the run the same way
+        (``CallTimeout``, which names the step); other BaseExceptions pass through.
+        """
+        reads = sum(step[0] == "read" for step in self.steps)
+        result = {"data": np.full(reads, np.nan), "grad": np.full(reads, np.nan), "error": ""}
+        if not isinstance(cls, type):
+            problem = ("NameError: name '%s' is not defined" % self.CLASS_NAME if cls is None else
+                       "TypeError: %s is of type %s, not a class" % (self.CLASS_NAME, _type_label(type(cls))))
+            result["error"] = clean_text("%s raised %s" % (self.describe(self.steps[0]), problem), MAX_STR_CHARS)
+            return result
+        nodes, read = {}, 0
+        for step in self.steps:
+            try:
+                read = self._run_step(cls, step, nodes, result, read)
+            except (Exception, CallTimeout) as error:  # noqa: BLE001 - the class's own failure, in words
+                text, where = describe_error(error)
+                if isinstance(error, RecursionError):  # its wording depends on where the limit was met
+                    text = "RecursionError: maximum recursion depth exceeded"
+                result["error"] = clean_text("%s raised %s" % (self.describe(step), text), MAX_STR_CHARS)
+                if where:
+                    result["line"] = where
+                return result
+        return result
+
+    def _run_step(self, cls, step, nodes, result, read):
+        kind, name = step[0], step[1]
+        if kind == "input":
+            nodes[name] = _made_by(cls, cls(step[2]))
+        elif kind == "op":
+            operands = [nodes[operand] if type(operand) is str else operand for operand in step[3:]]
+            operation = self.UNARY.get(step[2]) or self.BINARY[step[2]]
+            nodes[name] = _made_by(cls, operation(*operands))
+        elif kind == "backward":
+            nodes[name].backward()
+        elif kind == "zero_grad":
+            nodes[name].zero_grad()
+        else:
+            node = nodes[name]
+            data = _plain_float(node.data, name + ".data")
+            result["grad"][read] = _plain_float(node.grad, name + ".grad")
+            result["data"][read] = data
+            read += 1
+        return read
+
+
+def _is_number(value):
+    """A plain number a program may hold: an int of at most 64 bits or a finite float (no bool)."""
+    return ((type(value) is int and value.bit_length() <= MAX_INT_BITS)
+            or (type(value) is float and math.isfinite(value)))
+
+
+def _is_name(value, defined):
+    return type(value) is str and value in defined
+
+
+def _type_label(kind):
+    """The name of the type ``kind``, read with ``type``'s own descriptor (a metaclass cannot lie)."""
+    return clean_text(type.__dict__["__name__"].__get__(kind), MAX_TYPE_NAME_CHARS)
+
+
+def _plain_float(value, what):
+    """``value`` if it is exactly a float, as a float if exactly a numpy.float64; else TypeError."""
+    kind = type(value)
+    if kind is float:
+        return value
+    if kind is np.float64:
+        return float(value)
+    raise TypeError("%s is of type %s, not float" % (what, _type_label(kind)))
+
+
+def _made_by(cls, value):
+    """``value`` if it is an instance of ``cls``; else TypeError naming what it is."""
+    if not isinstance(value, cls):
+        raise TypeError("the result is of type %s, not %s" % (_type_label(type(value)), ValueProgram.CLASS_NAME))
+    return value
+
+
+def call_target(namespace, name, args):
+    """What a call of ``name`` with ``args`` runs in ``namespace`` (the student's, or a known wrong
+    version's): the function of that name, or, when the one argument is a :class:`ValueProgram`
+    (decoded, or the data sent), the program run with the class that ``namespace`` calls ``Value``."""
+    if len(args) == 1 and (type(args[0]) is ValueProgram
+                           or (type(args[0]) is dict and args[0].get("t") == ValueProgram.TAG)):
+        return lambda program: program.run(namespace.get(ValueProgram.CLASS_NAME))
+    return namespace.get(name)
 
 
 MAX_IMAGINARY = 1e-9   # an imaginary part this small (relative) is rounding, not a complex value
@@ -376,6 +736,10 @@ def changed_arguments(args, sent):
     """The positions of the arguments that the call changed in place (they no longer encode as sent)."""
     changed = []
     for index, (arg, data) in enumerate(zip(args, sent)):
+        if type(data) is dict and data.get("t") == SeededNetwork.TAG:  # drawn here: compared with a new draw
+            if not SeededNetwork.from_data(data).drawn_again_equals(arg):
+                changed.append(index)
+            continue
         try:  # as JSON text, so that a NaN sent is a NaN kept
             same = json.dumps(encode(arg), sort_keys=True) == json.dumps(data, sort_keys=True)
         except Exception:  # noqa: BLE001 - an argument the student's code broke is a changed one
@@ -391,7 +755,7 @@ def run(job, emit):
     signal.signal(signal.SIGALRM, _on_alarm)
     for call in job["calls"]:
         emit({"event": "started", "id": call["id"]})
-        function = namespace.get(call["function"])
+        function = call_target(namespace, call["function"], call["args"])
         if not callable(function):
             emit({"event": "raised", "id": call["id"], "line": "",
                   "error": "NameError: no function named %s is defined" % call["function"]})
@@ -400,6 +764,8 @@ def run(job, emit):
             signal.setitimer(signal.ITIMER_REAL, job["seconds_per_call"])
             args = [decode(arg) for arg in call["args"]]
             value = function(*args)
+            if call.get("fingerprint"):
+                value = fingerprint(value, call["fingerprint"])
             if call.get("evaluate_at"):
                 value = evaluate_expressions(value, call["evaluate_at"])
             record = {"event": "returned", "id": call["id"], "value": encode(value),

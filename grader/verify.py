@@ -105,11 +105,58 @@ def run_cases(cells, cases, deadline, limits=sandbox.Limits()):
     return outcomes, notes
 
 
+def run_measured(cells, cases, deadline, limits=sandbox.Limits(), returned=None):
+    """Call the student's function on each case that has ``measured``, each in a sandbox of its own.
+
+    Run after the other cases, with what is left of the submission's budget. Each outcome also
+    holds the peak memory of its sandbox, as the kernel counted it (see :func:`measure_case`).
+    ``returned`` names the functions that returned on at least one of the other cases: a case of
+    any other function is not run (it would only fail again, at the cost of a sandbox).
+    Returns the outcomes by case id.
+    """
+    outcomes = {}
+    for case in cases:
+        left = deadline - time.monotonic()
+        if returned is not None and case.function not in returned:
+            outcomes[case.id] = Outcome(False, error="not run: %s() returned on none of the other cases"
+                                        % case.function)
+            continue
+        if left < 1.0:
+            outcomes[case.id] = Outcome(False, error="not run: the submission used up its %g s of grading time"
+                                        % limits.submission_seconds)
+            continue
+        outcomes[case.id] = measure_case(cells, case, replace(limits, wall_seconds=min(limits.wall_seconds, left)))
+    return outcomes
+
+
+def measure_case(cells, case, limits=sandbox.Limits()):
+    """Run the definitions ``cells`` and the one call of ``case`` in a fresh sandbox: its :class:`Outcome`.
+
+    The outcome's ``peak_memory_bytes`` is the most memory the sandbox's processes held at once, read
+    by this process from the sandbox's memory cgroup (nothing the child says counts), or None where
+    this machine gives the sandbox no memory cgroup. The call may last ``case.measured.seconds_per_call``.
+    """
+    run = sandbox.run_job({"cells": cells, "calls": [_call(case)]},
+                          limits=replace(limits, seconds_per_call=case.measured.seconds_per_call))
+    loaded, _, _, found = parse_events(run.result_lines, {case.id})
+    if case.id in found:
+        outcome = found[case.id]
+    elif not loaded:
+        outcome = Outcome(False, error="your definitions could not be loaded: " + (run.stopped_because or "it stopped"))
+    else:
+        outcome = Outcome(False, error="the call did not finish: " + (run.stopped_because
+                                                                       or "the process ended during this call"))
+    outcome.peak_memory_bytes = run.peak_memory_bytes if run.memory_limited else None
+    return outcome
+
+
 def _call(case):
     """The job's record of one case: what the harness calls, with what, and where it evaluates."""
     call = {"id": case.id, "function": case.function, "args": [harness.encode(arg) for arg in case.args]}
     if case.evaluate_at:
         call["evaluate_at"] = case.evaluate_at.as_job()
+    if case.measured:
+        call["fingerprint"] = case.measured.fingerprint()
     return call
 
 
@@ -153,7 +200,7 @@ class Diagnoser:
             try:
                 args = copy_arguments(case.args)
                 with np.errstate(all="ignore"):  # a known wrong version may overflow: that is its output
-                    value = functions[case.function](*args)
+                    value = harness.call_target(functions, case.function, args)(*args)
                 self._outcomes[key] = Outcome(True, value=answer_of(case, value),
                                               changed=tuple(harness.changed_arguments(args, _call(case)["args"])))
             except Exception as error:  # noqa: BLE001 - the mutant's own failure is what we compare
@@ -287,6 +334,8 @@ def judge(check, cases, outcomes, diagnoser, expected_by_case):
                            diagnoser.explain(case, outcome, None, expected, others))
     if check.judge is not None:
         problem = check.judge(mine, [outcomes[case.id] for case in mine])
+        if isinstance(problem, tuple):  # (message, diagnosis): a judge that names the mistake itself
+            return _failed(check, *problem)
         if problem:
             return _failed(check, problem, diagnoser.explain(mine[0], outcomes[mine[0].id], None, others=others))
     return Result(check.name, check.grade_id, check.points, True)
@@ -375,7 +424,11 @@ def grade_submission(data, assignment, solution_path, key, student, limits=sandb
                        seconds=time.monotonic() - started)
     cases = assignment.make_cases(secret.case_generator(key, assignment.NAME, student, data))
     deadline = started + limits.submission_seconds
-    outcomes, notes = run_cases(definitions.cells, cases, deadline, limits=limits)
+    outcomes, notes = run_cases(definitions.cells, [case for case in cases if not case.measured], deadline,
+                                limits=limits)
+    returned = {case.function for case in cases if case.id in outcomes and outcomes[case.id].returned}
+    outcomes.update(run_measured(definitions.cells, [case for case in cases if case.measured], deadline, limits,
+                                 returned))
     diagnoser = Diagnoser(assignment, solution_path)
     expected = reference_outputs(cases, assignment.reference)
     results = [explain_missing_name(judge_safely(check, cases, outcomes, diagnoser, expected),

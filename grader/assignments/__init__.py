@@ -5,7 +5,7 @@ its reference implementation ``reference`` (a module whose functions the cases c
 """
 import importlib
 
-NAMES = ("a1_computation_graphs", "a2_activation_gradients", "a3_two_layer_network", "a4_deep_network", "a5_gradient_checking", "a6_bug_hunt",)
+NAMES = ("a1_computation_graphs", "a2_activation_gradients", "a3_two_layer_network", "a4_deep_network", "a5_gradient_checking", "a6_bug_hunt", "a7_complexity", "a8_autodiff_engine",)
 
 
 def load(name):
