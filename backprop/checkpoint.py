@@ -127,14 +127,17 @@ def jvp(x, parameters, v):
     A, dA = x, v
     for l in range(1, L + 1):
         W, b = parameters["W%d" % l], parameters["b%d" % l]
-        Z, dZ = W @ A + b, W @ dA
-        if l == L:
-            A = sigmoid(Z)
-            dA = A * (1 - A) * dZ
-        else:
-            A = relu(Z)
-            dA = (Z > 0) * dZ
+        A, dA = _activation_with_tangent(W @ A + b, W @ dA, l == L)
     return A, dA
+
+
+def _activation_with_tangent(Z, dZ, output_layer):
+    """A layer's activation ``A = g(Z)`` and its tangent ``dA = g'(Z) * dZ`` (arrays of one shape):
+    sigmoid for the output layer, ReLU below it."""
+    if output_layer:
+        A = sigmoid(Z)
+        return A, A * (1 - A) * dZ
+    return relu(Z), (Z > 0) * dZ
 
 
 def vjp(caches, u):
@@ -192,12 +195,7 @@ def cost_jvp(X, Y, parameters, direction):
         dZ = direction["W%d" % l] @ A + direction["b%d" % l]
         if dA is not None:
             dZ = dZ + W @ dA
-        if l == L:
-            A = sigmoid(Z)
-            dA = A * (1 - A) * dZ
-        else:
-            A = relu(Z)
-            dA = (Z > 0) * dZ
+        A, dA = _activation_with_tangent(Z, dZ, l == L)
     m = Y.shape[1]
     cost = float(-np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m)
     derivative = float(np.sum(-(Y / A - (1 - Y) / (1 - A)) * dA) / m)
