@@ -3,6 +3,9 @@
 It is copied into the sandbox on its own and started as ``python -I harness.py JOB RESULT_FD``:
 it imports nothing but the standard library and NumPy (and SymPy, only for answers that are
 expressions: see :func:`evaluate_expressions`), and nothing from the rest of ``grader``.
+Before it reads the job, :func:`confine` refuses every socket but a Unix one and the advice that
+pushes pages out to swap, and limits open files, so that the kernel holds nothing for the process
+that its memory cgroup does not count.
 
 The job (JSON) holds the student's definitions, as code cells that the trusted parent already
 stripped of everything but imports, ``def``/``class`` statements and constant assignments, and
@@ -432,6 +435,8 @@ class ValueProgram:
     MAX_STEPS = 20_000       # steps of a program (a graph thousands of nodes deep fits)
     MAX_READS = 1_000        # read steps of a program
     MAX_NAME_CHARS = 16      # characters of a node's name
+    CPU_SECONDS = 0.5              # the CPU time a run may take (see cpu_seconds), and this much more
+    CPU_SECONDS_PER_STEP = 0.001   # per step: some 200 times what a correct class in plain Python needs
     UNARY = {"neg": lambda a: -a, "exp": lambda a: a.exp(), "tanh": lambda a: a.tanh(),
              "relu": lambda a: a.relu()}
     BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
@@ -495,6 +500,12 @@ class ValueProgram:
             raise ValueError("not the data of a program")
         return cls(data["steps"])
 
+    def cpu_seconds(self):
+        """The CPU time that a run of this program may take (the harness ends it after that: CPU time, so
+        that a busy machine never fails a correct class, and in proportion to the program, so that a slow
+        or hanging class costs a small program little)."""
+        return self.CPU_SECONDS + self.CPU_SECONDS_PER_STEP * len(self.steps)
+
     def describe(self, step):
         """One step in words, with its numbers as ``k`` (a pow's exponent as written): ``c = k - a``."""
         kind, name = step[0], step[1]
@@ -523,8 +534,9 @@ class ValueProgram:
         an Exception ends the run, and so does a read of a ``.data`` or ``.grad`` that is not
         exactly a float (a ``numpy.float64`` is read as the float it is): a subclass, an int, an
         object with ``__float__`` are refused, never converted. Nothing that the class's objects
-        return leaves this method. A step that runs past the call's time ends the run the same way
-        (``CallTimeout``, which names the step); other BaseExceptions pass through.
+        return leaves this method. A step that runs past the call's time (or, in the harness, past
+        :meth:`cpu_seconds` of CPU time) ends the run the same way (``CallTimeout``, which names the
+        step); other BaseExceptions pass through.
         """
         reads = sum(step[0] == "read" for step in self.steps)
         result = {"data": np.full(reads, np.nan), "grad": np.full(reads, np.nan), "error": ""}
@@ -682,6 +694,15 @@ def _on_alarm(signum, frame):
     raise CallTimeout("the call ran longer than its time limit")
 
 
+def _on_cpu_alarm(signum, frame):
+    raise CallTimeout("the call used more CPU time than a program of its size may take")
+
+
+def _cpu_seconds(args):
+    """The CPU time a call with ``args`` may take: a program's own (ValueProgram.cpu_seconds), or 0, no limit."""
+    return args[0].cpu_seconds() if len(args) == 1 and type(args[0]) is ValueProgram else 0
+
+
 def _message_of(error):
     """``str(error)``, or a note when the student's ``__str__`` fails."""
     try:
@@ -753,6 +774,7 @@ def run(job, emit):
     namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": _display}
     emit({"event": "loaded", "errors": load(job["cells"], namespace)})
     signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGPROF, _on_cpu_alarm)
     for call in job["calls"]:
         emit({"event": "started", "id": call["id"]})
         function = call_target(namespace, call["function"], call["args"])
@@ -763,7 +785,9 @@ def run(job, emit):
         try:
             signal.setitimer(signal.ITIMER_REAL, job["seconds_per_call"])
             args = [decode(arg) for arg in call["args"]]
+            signal.setitimer(signal.ITIMER_PROF, _cpu_seconds(args))
             value = function(*args)
+            signal.setitimer(signal.ITIMER_PROF, 0)
             if call.get("fingerprint"):
                 value = fingerprint(value, call["fingerprint"])
             if call.get("evaluate_at"):
@@ -773,12 +797,73 @@ def run(job, emit):
             signal.setitimer(signal.ITIMER_REAL, 0)
         except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are failures too
             signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
             text, where = describe_error(error)
             record = {"event": "raised", "id": call["id"], "error": text, "line": where}
         emit(record)
 
 
+# What the kernel keeps for a socket or a terminal is not all charged to the memory cgroup: data
+# waiting in a netlink, UDP or TCP socket (the sandbox's own loopback carries the last two) is
+# charged to none, so a process could hold gigabytes there that neither the sandbox's memory limit
+# nor a measured peak counts. A Unix socket's data is charged; a pseudo-terminal holds some 25 KiB
+# uncharged, and open files bound how many there are. Where the machine swaps, a page that
+# madvise(MADV_PAGEOUT) pushes out of memory leaves a cgroup v1's count of memory too (and
+# MADV_COLD readies it to go). See :func:`confine`.
+SOCKET_FAMILIES = (1,)         # AF_UNIX: the only family that socket() and socketpair() may make
+REFUSED_ADVICE = (20, 21)      # MADV_COLD, MADV_PAGEOUT: what madvise() may not be asked
+MAX_OPEN_FILES = 64            # files one process may hold open
+# audit architecture, then the numbers of socket, socketpair, madvise and process_madvise
+SECCOMP_CALLS = {"x86_64": (0xC000003E, 41, 53, 28, 440), "aarch64": (0xC00000B7, 198, 199, 233, 440)}
+
+
+def confine():
+    """Before any student code runs: socket() and socketpair() of any family but :data:`SOCKET_FAMILIES`,
+    madvise() with any advice of :data:`REFUSED_ADVICE` and process_madvise() fail with EPERM (a
+    seccomp filter, stacked on the sandbox's own, inherited by every child and never lifted), and a
+    process may hold at most :data:`MAX_OPEN_FILES` files open (soft and hard limit). Raises OSError
+    if it cannot: the harness then ends before it loads anything."""
+    import ctypes
+    import os
+    import resource
+    import struct
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    limit = MAX_OPEN_FILES if hard == resource.RLIM_INFINITY else min(MAX_OPEN_FILES, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+    machine = os.uname().machine
+    arch, socket_call, pair_call, madvise_call, process_madvise_call = SECCOMP_CALLS[
+        "aarch64" if machine == "arm64" else machine]
+    load, jump, ret = 0x20, 0x15, 0x06   # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
+
+    def argument(index):                 # the offset of the low 32 bits of an argument in seccomp_data
+        return 16 + 8 * index + (0 if sys.byteorder == "little" else 4)
+    # (label, code, k, label to go to if true, if false); None goes on with the next instruction
+    program = ([(None, load, 4, None, None), (None, jump, arch, None, "allow"), (None, load, 0, None, None),
+                (None, jump, socket_call, "family", None), (None, jump, pair_call, "family", None),
+                (None, jump, process_madvise_call, "refuse", None), (None, jump, madvise_call, None, "allow"),
+                (None, load, argument(2), None, None)]
+               + [(None, jump, advice, "refuse", None) for advice in REFUSED_ADVICE]
+               + [(None, jump, 0, "allow", "allow"), ("family", load, argument(0), None, None)]
+               + [(None, jump, family, "allow", None) for family in SOCKET_FAMILIES]
+               + [("refuse", ret, 0x00050000 | 1, None, None), ("allow", ret, 0x7FFF0000, None, None)])
+    where = {label: index for index, (label, *_) in enumerate(program) if label}
+    code = b"".join(struct.pack("=HBBI", operation, where[yes] - index - 1 if yes else 0,
+                                where[no] - index - 1 if no else 0, k)
+                    for index, (_, operation, k, yes, no) in enumerate(program))
+    buffer = ctypes.create_string_buffer(code, len(code))
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+    libc = ctypes.CDLL(None, use_errno=True)
+    given = Program(len(program), ctypes.addressof(buffer))
+    # PR_SET_NO_NEW_PRIVS, then PR_SET_SECCOMP with SECCOMP_MODE_FILTER
+    if (libc.prctl(38, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0
+            or libc.prctl(22, ctypes.c_ulong(2), ctypes.byref(given), ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0):
+        raise OSError(ctypes.get_errno(), "cannot install the harness's seccomp filter")
+
+
 def main(job_path, result_fd):
+    confine()
     with open(job_path, encoding="utf-8") as handle:
         job = json.load(handle)
     channel = open(result_fd, "w", encoding="utf-8", buffering=1, closefd=False)

@@ -15,14 +15,29 @@ which every node follows its inputs). ``backward()`` adds this call's derivative
 ``zero_grad()`` sets the grads of the node's graph to 0, as the release states. The solution must
 agree with the oracle (``python -m grader check``), which it meets with no code in common.
 
+A case is a check's programs, run one after another in one call (:class:`Programs`: their steps joined,
+the run ends at the first step that fails, which fails the check anyway), and each deep chain is a case
+of its own, so that it gets a call's time. A class that is slow or hangs thus costs one call per check,
+and the harness ends a program's run after a CPU time in proportion to its size
+(``ValueProgram.cpu_seconds``), far more than a correct class needs, however busy the machine.
+
 Comparisons are exact to rounding: a read is right within ``RTOL`` times its rounding scale, the
 sum of the magnitudes that went into it (for a value, its own and its inputs' scales times the
 local derivatives; for a gradient, every product and sum of the sweep and the error of each local
 derivative that comes from the error of its inputs). A correct engine in float64 is many times
-inside it; two-sided differences, whose error is some 1e-11 of a derivative at best, are not.
+inside it; two-sided differences, whose error is some 1e-11 of a derivative at best, are not (but on
+the deep chains, whose scales grow with their length: that check is the sweep's).
 Values stay tame: inputs of tanh and exp are bounded so that nothing saturates, bases and
 denominators stay away from 0, and programs whose values or gradients exceed ``BOUND`` or whose
-gradients vanish are drawn again.
+gradients vanish are drawn again. Every random graph holds an operation whose derivative differences
+miss (exp, tanh, a quotient or a power other than 2), so that no check of the sweep is made of
+polynomials of degree 2, whose two-sided differences are exact. Extrapolated differences (Richardson's)
+reach some 1e-14, and no tolerance that correct engines written otherwise meet refuses them; nor can
+the grader tell an engine from a class that differentiates the graph it records (or the program it
+finds in the harness's frames: the same steps) with SymPy or with differences at high precision,
+which give the exact derivatives, but by their cost: a deep chain reads hundreds of gradients, which
+one backward() sweep gives, and such a method, differentiating one node at a time, pays a pass of the
+chain for each (tests/test_a8_attacks.py).
 
 The cell that defines ``Value`` and the cell that defines the backward sweep are graded apart.
 Checks, cases and mutants name a cell by a module-level function it defines (a mutant changes the
@@ -31,6 +46,7 @@ cell that defines its function): ``as_value`` for the operations, ``backpropagat
 """
 import functools
 import math
+import re
 import threading
 import types
 
@@ -51,7 +67,10 @@ BOUND = 1e4                   # no value or gradient of a program exceeds this
 SMALLEST_GRADIENT = 1e-6      # a gradient that is not exactly 0 is at least this large
 EXPONENTS = (2, 3, -1, -2, 0.5, -1.5, 2.5)   # ints and floats; a base is positive for the floats
 DEEP = (3000, 5000)           # lengths of the deep chains
+DEEP_READS = 800              # about this many nodes of a deep chain are read: one backward() gives them all
 USES = (30, 100)              # how many times the reused node is used
+ALONE = 12                    # programs of exp() and of tanh(), each a family of its own: two-sided differences
+                              # get one right to rounding now and then (at the best step, exp's 2 times in 5)
 
 _X, _Y = sp.symbols("x y", real=True)
 FORMULAS = {
@@ -398,10 +417,21 @@ def _acceptable(program):
             and not np.any(nonzero < SMALLEST_GRADIENT))
 
 
+def _curved(build):
+    """Whether the graph holds an operation whose derivative two-sided differences get wrong by more than
+    rounding: exp, tanh, a quotient or a power other than 2 (a graph of +, -, *, relu and squares is a
+    polynomial of degree 2 or less in each node, whose differences are exact but for rounding)."""
+    return any(step[2] in ("exp", "tanh", "div") or (step[2] == "pow" and step[4] != 2)
+               for step in build.steps if step[0] == "op")
+
+
 def _graph_program(rng, inputs, operations, actions, kinds=tuple(RANDOM_WEIGHTS)):
-    """A random graph and ``actions`` on its output: "backward", "zero_grad", "read" (every node)."""
+    """A random graph with a curved operation (see :func:`_curved`) and ``actions`` on its output:
+    "backward", "zero_grad", "read" (every node)."""
     while True:
         build, output = _random_graph(rng, inputs, operations, kinds)
+        if not _curved(build):
+            continue
         for action in actions:
             if action == "read":
                 build.read_all()
@@ -453,7 +483,10 @@ def _reuse_program(rng, shape):
 
 def _deep_chain(rng, reuse):
     """A chain of 3000 to 5000 operations from x0 (with ``reuse``, x0 also joins every 100 steps or
-    so), values and the slope d(node)/d(x0) kept within tame bounds."""
+    so), values and the slope d(node)/d(x0) kept within tame bounds; about ``DEEP_READS`` nodes of it
+    are read, evenly spaced: one backward() sweep gives every gradient, where a method that differentiates
+    one node at a time (differences of the recorded graph at high precision, SymPy) needs a pass of
+    the chain per node read."""
     length = int(rng.integers(DEEP[0], DEEP[1] + 1))
     while True:
         build = _Builder()
@@ -491,7 +524,7 @@ def _deep_chain(rng, reuse):
         else:
             build.then("backward", current)
             names = list(build.approx)
-            for name in [start] + names[1:-1:len(names) // 8] + [current]:
+            for name in [start] + names[1:-1:-(-len(names) // DEEP_READS)] + [current]:
                 build.then("read", name)
             program = build.program()
             if _acceptable(program):
@@ -522,44 +555,103 @@ def _local_float(operation, values, result, position):
     return 1.0 if x > 0 else 0.0
 
 
+def _two_roots_program(rng, inputs, operations):
+    """A random graph, backward() on its output and then on an inner node, each followed by reads of
+    every node: the second call adds its own derivatives, d(inner)/d(node), which differ from the
+    first's (an engine that multiplies one call's gradients by the number of calls gets it wrong)."""
+    while True:
+        build, output = _random_graph(rng, inputs, operations, ONE_NODE_OPERATIONS)
+        if not _curved(build):
+            continue
+        inner = [step[1] for step in build.steps if step[0] == "op" and step[1] != output]
+        node = inner[int(rng.integers(len(inner)))]
+        build.then("backward", output)
+        build.read_all()
+        build.then("backward", node)
+        build.read_all()
+        program = build.program()
+        if _acceptable(program):
+            return program, output, node
+
+
+class Programs(Case):
+    """A case whose one argument runs several programs one after another, in one call: ``parts`` holds
+    each program with its description, and ``args[0]`` is their steps joined (:func:`joined`).
+
+    One call per check: a class that is slow or hangs costs one call's time per check, not one per
+    program, and a check fails at its first wrong program anyway."""
+
+    def __init__(self, id, function, parts):
+        parts = tuple(parts)
+        about = parts[0][1] if len(parts) == 1 else "the %d programs of this check" % len(parts)
+        super().__init__(id, function, (joined([program for program, _ in parts]),), about)
+        object.__setattr__(self, "parts", parts)
+
+
+PREFIX = re.compile(r"\bp\d+_")   # the prefix of a node's name in a joined program
+
+
+def joined(programs):
+    """One program that runs ``programs`` one after another (the program itself if there is one):
+    the nodes of the i-th are renamed ``p<i>_<name>``, so that the names stay distinct."""
+    if len(programs) == 1:
+        return programs[0]
+    steps = []
+    for index, program in enumerate(programs):
+        prefix = "p%d_" % index
+        for step in program.steps:
+            if step[0] == "op":
+                steps.append(("op", prefix + step[1], step[2])
+                             + tuple(prefix + item if type(item) is str else item for item in step[3:]))
+            else:
+                steps.append((step[0], prefix + step[1]) + tuple(step[2:]))
+    return ValueProgram(steps)
+
+
 def make_cases(rng):
-    """Secret programs for every check, drawn afresh for each submission.
+    """Secret programs for every check, drawn afresh for each submission: one case per check, whose
+    programs run one after another in one call, and one per deep chain (each gets a call's time).
 
     Every program draws its own numbers; what a program reads back (values and derivatives) is
     nowhere among the numbers of another program.
     """
     cases = []
 
-    def add(function, kind, program, about):
-        cases.append(Case("%s/%s/%d" % (function, kind, len(cases)), function, (program,), about))
+    def add(function, kind, parts):
+        cases.append(Programs("%s/%s/%d" % (function, kind, len(cases)), function, parts))
 
+    add(OPERATIONS, "forward", [_one_operation(rng, variant, backward=False, integers=rng.random() < 0.3)
+                                for variants in FAMILIES.values() for variant in variants])
     for family, variants in FAMILIES.items():
-        for variant in variants:
-            add(OPERATIONS, "forward", *_one_operation(rng, variant, backward=False, integers=rng.random() < 0.3))
-    for family, variants in FAMILIES.items():
-        for variant in variants:
-            for _ in range(4 if len(variants) == 1 else 2):
-                add(OPERATIONS, family, *_one_operation(rng, variant, backward=True))
-
+        add(OPERATIONS, family, [_one_operation(rng, variant, backward=True) for variant in variants
+                                 for _ in range(ALONE if len(variants) == 1 else 2)])
+    parts = []
     for inputs, operations in ((2, 10), (3, 14), (4, 18)):
         program, output = _graph_program(rng, inputs, operations, ("backward", "read"))
-        add(SWEEP, "mixed", program, "a random graph of %d operations on %d inputs, then %s.backward()"
-            % (operations, inputs, output))
-    for shape in ("sum", "product", "branches"):
-        add(SWEEP, "reuse", *_reuse_program(rng, shape))
+        parts.append((program, "a random graph of %d operations on %d inputs, then %s.backward()"
+                      % (operations, inputs, output)))
+    add(SWEEP, "mixed", parts)
+    add(SWEEP, "reuse", [_reuse_program(rng, shape) for shape in ("sum", "product", "branches")])
     for reuse in (False, True):
-        add(SWEEP, "deep", *_deep_chain(rng, reuse))
+        add(SWEEP, "deep", [_deep_chain(rng, reuse)])
+    parts = []
     for inputs, operations in ((1, 3), (2, 10), (3, 14)):
         program, output = _graph_program(rng, inputs, operations, ("backward", "read", "backward", "read"),
                                          ONE_NODE_OPERATIONS)
-        add(SWEEP, "twice", program, "a random graph of %d operations on %d input%s: %s.backward() twice"
-            % (operations, inputs, "" if inputs == 1 else "s", output))
+        parts.append((program, "a random graph of %d operations on %d input%s: %s.backward() twice"
+                      % (operations, inputs, "" if inputs == 1 else "s", output)))
+    program, output, node = _two_roots_program(rng, 2, 10)
+    parts.append((program, "a random graph of 10 operations on 2 inputs: %s.backward(), then %s.backward() on "
+                  "the inner node %s" % (output, node, node)))
+    add(SWEEP, "twice", parts)
+    parts = []
     for inputs, operations in ((2, 8), (3, 12)):
         program, output = _graph_program(rng, inputs, operations,
                                          ("backward", "backward", "zero_grad", "read", "backward", "read"),
                                          ONE_NODE_OPERATIONS)
-        add(SWEEP, "zero", program, "a random graph of %d operations on %d inputs: %s.backward() twice, "
-            "%s.zero_grad(), %s.backward()" % (operations, inputs, output, output, output))
+        parts.append((program, "a random graph of %d operations on %d inputs: %s.backward() twice, "
+                      "%s.zero_grad(), %s.backward()" % (operations, inputs, output, output, output)))
+    add(SWEEP, "zero", parts)
     return cases
 
 
@@ -613,11 +705,43 @@ def _wrong(want, got, scale):
 def _hint(want, got):
     if not math.isfinite(got):
         return ": it is not a finite number"
+    if got != want and math.isclose(got, want, rel_tol=1e-6):
+        # _ratio_hint would say "the values differ only where the correct value is 0": of one value,
+        # a ratio near 1 only says that it is not right to rounding
+        return ": it is near the correct value, but not right to rounding (a correct engine is)"
     return _ratio_hint(np.array([want]), np.array([got]))
 
 
 def _problem(case, value):
     """What is wrong with the report ``value`` on ``case``, in words that quote no number; None if right.
+
+    The programs of the case are judged one after another (the report holds their reads in that
+    order); the first one with a problem is named, with its own description. The run ends at the
+    first step that fails: its reads and those of the programs after it are NaN.
+    """
+    parts = getattr(case, "parts", None) or ((case.args[0], case.about),)
+    if not _is_report(value, sum(len(_exact(program)[0]) for program, _ in parts)):
+        return "on %s, the results could not be read back" % case.about
+    error = value["error"]
+    line = " (%s)" % value["line"] if isinstance(value.get("line"), str) else ""
+    if len(parts) > 1:   # the step's words name the nodes of the joined program
+        error, line = PREFIX.sub("", error), PREFIX.sub("", line)
+    got_data, got_grad = value["data"].tolist(), value["grad"].tolist()
+    start = 0
+    for program, about in parts:
+        end = start + len(_exact(program)[0])
+        data, grad = got_data[start:end], got_grad[start:end]
+        start = end
+        stopped = bool(error) and any(math.isnan(got) for got in data + grad)   # the run ended in this program
+        problem = _program_problem(program, about, data, grad, error if stopped else "", line)
+        if problem:
+            return problem
+    return "on %s, the step %s%s" % (case.about, error, line) if error else None
+
+
+def _program_problem(program, about, got_data, got_grad, error, line):
+    """What is wrong with the reads ``got_data`` and ``got_grad`` of one program (described by ``about``),
+    on which the run failed with ``error`` ("" if it did not); None if right.
 
     Values are judged before gradients, and the first wrong value in the order the nodes were made
     is named: where the forward pass first goes wrong. Of the gradients read at one time, the wrong
@@ -625,22 +749,16 @@ def _problem(case, value):
     error enters; after a single backward(), when every node that uses it has a right gradient,
     the message points at the local derivatives of those nodes.
     """
-    program = case.args[0]
     data, grad, data_scale, grad_scale = _exact(program)
-    if not _is_report(value, len(data)):
-        return "on %s, the results could not be read back" % case.about
-    error = value["error"]
-    failed = "on %s, the step %s%s" % (case.about, error,
-                                       " (%s)" % value["line"] if isinstance(value.get("line"), str) else "")
+    failed = "on %s, the step %s%s" % (about, error, line)
     reads, made, users = _reads(program)
-    got_data, got_grad = value["data"].tolist(), value["grad"].tolist()
     if error and any(math.isnan(got) for got in got_data + got_grad):
         last = min(index for index in range(len(reads)) if math.isnan(got_data[index]) or math.isnan(got_grad[index]))
         reads, got_data, got_grad = reads[:last], got_data[:last], got_grad[:last]   # the reads the run reached
     for index, read in enumerate(reads):
         if _wrong(data[index], got_data[index], data_scale[index]):
             return "on %s, %s, %s.data is not the correct value%s (%s: %s)" % (
-                case.about, read.when, read.node, _hint(data[index], got_data[index]), read.node, read.made)
+                about, read.when, read.node, _hint(data[index], got_data[index]), read.node, read.made)
     for group in sorted({read.group for read in reads}):
         wrong = [index for index, read in enumerate(reads) if read.group == group
                  and _wrong(grad[index], got_grad[index], grad_scale[index])]
@@ -660,7 +778,7 @@ def _problem(case, value):
                      "their local derivative with respect to %s (%s), or an adjoint passed on before it was complete"
                      % (read.node, read.node, read.node, "; ".join(made[user] for user in users[read.node][:2])))
         return "on %s, %s, %s.grad is not the correct value%s (%s: %s)%s" % (
-            case.about, read.when, read.node, hint, read.node, read.made, where)
+            about, read.when, read.node, hint, read.node, read.made, where)
     return failed if error else None
 
 
@@ -697,7 +815,8 @@ CHECKS = [
           judge=judge_programs, applies_to=_kind("reuse")),
     Check("a chain thousands of operations deep", "test_backpropagate", SWEEP, 2,
           judge=judge_programs, applies_to=_kind("deep")),
-    Check("backward() twice: every gradient exactly doubles", "test_backpropagate", SWEEP, 2,
+    Check("backward() twice, and on the output then an inner node: each call adds its own derivatives",
+          "test_backpropagate", SWEEP, 2,
           judge=judge_programs, applies_to=_kind("twice")),
     Check("zero_grad(), then backward(): single gradients again", "test_backpropagate", SWEEP, 2,
           judge=judge_programs, applies_to=_kind("zero")),
