@@ -52,6 +52,8 @@ def _name_of(kind):
 
 
 class _Dummy:
+    """A stand-in case with nothing but an id, which is all that ``Check.applies_to`` reads."""
+
     def __init__(self, kind):
         self.id = "x/%s/0" % kind
 
