@@ -1,17 +1,74 @@
 """Generate student releases (``exercises/``) from the sources (``solutions/``) with nbgrader."""
+import ast
 import filecmp
 import shutil
 import tempfile
 from pathlib import Path
 
 from nbgrader.apps import NbGraderAPI
+from nbgrader.converters import GenerateAssignment
+from nbgrader.preprocessors import ClearSolutions
 from traitlets.config import Config
 
 from grader.course import EXERCISES, REPOSITORY, SOLUTIONS
 
 
+STUB = "raise NotImplementedError()"
+NAMED_STUB = 'raise NotImplementedError("%s is not implemented yet: write its code in place of this line")'
+
+
+class NamedStubs(ClearSolutions):
+    """nbgrader's ClearSolutions, with stubs that name their function.
+
+    A blank answer then fails with "initialize_parameters is not implemented yet: ..." (for a
+    method, "Value.__add__ ..."), which tells a student what to do, instead of a bare
+    ``NotImplementedError``.
+    """
+
+    def _replace_solution_region(self, cell, language):
+        replaced = super()._replace_solution_region(cell, language)
+        if replaced and cell.cell_type == "code" and language == "python":
+            cell.source = name_stubs(cell.source)
+        return replaced
+
+
+def name_stubs(source):
+    """``source`` with each line that is only nbgrader's stub raising a message naming its function.
+
+    The function is the innermost ``def`` around the line (with its class: ``Value.__add__``); a
+    stub outside any function is left as it is.
+    """
+    lines = source.split("\n")
+    for number, name in _enclosing_functions(source).items():
+        line = lines[number - 1]
+        if line.strip() == STUB:
+            lines[number - 1] = line.replace(STUB, NAMED_STUB % name)
+    return "\n".join(lines)
+
+
+def _enclosing_functions(source):
+    """{line number: qualified name of the innermost function whose body holds that line}."""
+    names = {}
+
+    def visit(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                name = prefix + child.name
+                names.update(dict.fromkeys(range(child.body[0].lineno, child.end_lineno + 1), name))
+                visit(child, name + ".")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, prefix + child.name + ".")
+            else:
+                visit(child, prefix)
+    visit(ast.parse(source), "")
+    return names
+
+
 def _api(release_directory, db_path):
     config = Config()
+    config.GenerateAssignment.preprocessors = [
+        NamedStubs if preprocessor is ClearSolutions else preprocessor
+        for preprocessor in GenerateAssignment.class_traits()["preprocessors"].default()]
     config.CourseDirectory.root = str(REPOSITORY)
     config.CourseDirectory.source_directory = SOLUTIONS.name
     config.CourseDirectory.release_directory = str(release_directory)
