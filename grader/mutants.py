@@ -14,7 +14,7 @@ import functools
 import json
 from dataclasses import dataclass
 
-from grader.notebook import extract_definitions, source_text
+from grader.reading import extract_definitions, source_text
 
 
 @dataclass(frozen=True)

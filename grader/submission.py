@@ -12,6 +12,8 @@ import os
 import stat
 from pathlib import Path
 
+from grader.reading import Ungradable  # noqa: F401 - where callers have always found it
+
 MAX_NOTEBOOK_BYTES = 20 << 20
 CHUNK_BYTES = 1 << 20
 FOLDER_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC
@@ -19,10 +21,6 @@ FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CL
 KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
          (stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
          (stat.S_ISSOCK, "a socket"))
-
-
-class Ungradable(Exception):
-    """The submission cannot be graded at all; the message says why, for the student and the CSV."""
 
 
 def read_submission(path, trusted_root=None):

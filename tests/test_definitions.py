@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from grader.notebook import extract_definitions, read_code_cells
+from grader.reading import extract_definitions, read_code_cells
 from grader.submission import Ungradable
 from tests.conftest import with_cell
 

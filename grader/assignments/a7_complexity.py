@@ -45,7 +45,7 @@ from backprop import checkpoint, deep
 from grader import course, harness, sandbox, verify
 from grader.checks import Case, Check, Foreign, Measured, compare, copy_arguments, type_name
 from grader.mutants import Mutant, read_notebook
-from grader.notebook import extract_definitions, source_text
+from grader.reading import extract_definitions, source_text
 
 NAME = "a7_complexity"
 
