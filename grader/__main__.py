@@ -1,8 +1,10 @@
-"""Command line: ``python -m grader {release,check,autograde,export} ...``."""
+"""Command line: ``python -m grader {release,check,validate,autograde,export} ...``."""
 import argparse
+import subprocess
 import sys
+from pathlib import Path
 
-from grader import assignments, autograde, course, release, sandbox, selfcheck
+from grader import assignments, autograde, course, release, sandbox, selfcheck, validator
 
 
 def _assignment_names(name):
@@ -30,6 +32,17 @@ def command_check(arguments):
     return 1 if failures else 0
 
 
+def command_validate(arguments):
+    """Run the release's own ``validate.py`` on a notebook: what a student sees before handing in."""
+    notebook = Path(arguments.notebook)
+    name = arguments.assignment or notebook.stem
+    assignments.load(name)
+    if not notebook.is_file():
+        raise FileNotFoundError("%s is not a file" % notebook)
+    script = course.EXERCISES / name / validator.SCRIPT_FILE
+    return subprocess.call([sys.executable, str(script), str(notebook)])
+
+
 def command_autograde(arguments):
     summary = autograde.autograde(arguments.assignment, arguments.root, jobs=arguments.jobs,
                                   student=arguments.student, force=arguments.force)
@@ -55,6 +68,11 @@ def parser():
     sub.add_argument("assignment", nargs="?")
     sub.add_argument("--jobs", type=int, default=2)
     sub.set_defaults(run=command_check)
+    sub = commands.add_parser("validate", help="how the grader reads a notebook, and its checks on public cases; "
+                                               "exit status 0 only when it is ready to hand in")
+    sub.add_argument("notebook")
+    sub.add_argument("--assignment", help="the assignment (default: the notebook's file name)")
+    sub.set_defaults(run=command_validate)
     sub = commands.add_parser("autograde", help="grade DIR/submitted/<student>/ASSIGNMENT/ASSIGNMENT.ipynb; "
                                                 "exit status = number of submissions that could not be graded")
     sub.add_argument("assignment")

@@ -130,6 +130,9 @@ class Check:
     adds a property of its own and returns a message, or None when the property holds.
     ``unchanged`` names arguments, as ``(position, name)`` pairs, that the release promises to leave
     as they were: the check fails on a call that changed one in place.
+    ``unvalidated`` says why the validator that a release gives students (``grader.validation``)
+    does not judge this check, when it must not (its correct answer is the answer to find, as a
+    bug's lines are); "" when it does.
     """
     name: str
     grade_id: str
@@ -140,6 +143,7 @@ class Check:
     judge: Optional[Callable] = None
     applies_to: Optional[Callable] = None  # case -> bool: the cases this check uses (default: all)
     unchanged: tuple = ()  # (position, name) of arguments the function must leave as they were
+    unvalidated: str = ""  # why the students' validator does not judge this check ("" if it does)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import ClearSolutions
 from traitlets.config import Config
 
+from grader import validator
 from grader.course import EXERCISES, REPOSITORY, SOLUTIONS
 
 
@@ -78,13 +79,16 @@ def _api(release_directory, db_path):
 
 
 def generate(assignment, release_directory):
-    """Run ``nbgrader generate_assignment`` into ``release_directory``/<assignment>/ (a scratch gradebook)."""
+    """Run ``nbgrader generate_assignment`` into ``release_directory``/<assignment>/ (a scratch gradebook),
+    then add the students' validator (``grader.validator``)."""
     with tempfile.TemporaryDirectory(prefix="release-") as scratch:
         result = _api(release_directory, Path(scratch) / "gradebook.db").generate_assignment(
             assignment, force=True, create=True)
     if not result["success"]:
         raise RuntimeError("nbgrader could not generate %s:\n%s" % (assignment, result.get("error") or result.get("log")))
-    return Path(release_directory) / assignment
+    folder = Path(release_directory) / assignment
+    validator.write(assignment, folder)
+    return folder
 
 
 def release(assignment):
