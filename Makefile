@@ -5,18 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-# MathJax 3 for offline math: installed from the npm registry into .cache/ (ignored by git) and
-# copied to the folder that book_extensions/offline_html.py serves as the book's _static/mathjax.
-MATHJAX_VERSION := 3.2.2
-MATHJAX_NPM := .cache/mathjax
-MATHJAX_STATIC := $(MATHJAX_NPM)/static/mathjax
-MATHJAX_ENTRY := $(MATHJAX_STATIC)/tex-chtml.js
+.PHONY: book test venv system-deps clean
 
-.PHONY: book test venv mathjax system-deps clean
-
-# The trusted grader isolates student code with bubblewrap; browser tests use Chromium.
+# The trusted grader isolates student code with bubblewrap (and setpriv, from util-linux); browser
+# tests drive Chromium, some of them through chromedriver.
 system-deps:
-	@if ! command -v bwrap >/dev/null || ! command -v chromium >/dev/null || ! command -v setpriv >/dev/null; then \
+	@if ! command -v bwrap >/dev/null || ! command -v setpriv >/dev/null || ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap util-linux chromium chromium-driver >/dev/null; \
 	  else echo "please install: bubblewrap util-linux chromium chromium-driver" >&2; exit 1; fi; fi
 
@@ -29,17 +23,9 @@ $(STAMP): requirements.txt
 
 venv: $(STAMP)
 
-$(MATHJAX_ENTRY):
-	@command -v npm >/dev/null || { echo "please install npm (Node.js) to fetch MathJax" >&2; exit 1; }
-	npm install --prefix $(MATHJAX_NPM) --no-save --no-package-lock --no-audit --no-fund --loglevel=error mathjax@$(MATHJAX_VERSION)
-	rm -rf $(MATHJAX_STATIC) && mkdir -p $(MATHJAX_STATIC)/output
-	cd $(MATHJAX_NPM)/node_modules/mathjax/es5 && cp -r tex-chtml.js input a11y sre ui adaptors $(CURDIR)/$(MATHJAX_STATIC)/
-	cp -r $(MATHJAX_NPM)/node_modules/mathjax/es5/output/chtml $(MATHJAX_STATIC)/output/
-	cp $(MATHJAX_NPM)/node_modules/mathjax/LICENSE $(MATHJAX_STATIC)/
-
-mathjax: $(MATHJAX_ENTRY)
-
-book: $(STAMP) $(MATHJAX_ENTRY)
+# MathJax comes from the Python package sphinx-mathjax-offline (in requirements.txt), which copies
+# it into _build/html/_static/mathjax when the build finishes: the book needs no npm.
+book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
 
 test: book system-deps
