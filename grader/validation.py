@@ -35,6 +35,7 @@ from pathlib import Path
 from grader import harness
 from grader.checks import Case, Check, Evaluated, Foreign, Outcome
 from grader.judging import Diagnoser, explain_missing_name, judge_safely
+from grader.localise import Layer, locate
 from grader.reading import Ungradable, _cells, extract_definitions, read_code_cells, source_text
 from grader.results import parse_events, parse_value
 
@@ -87,6 +88,18 @@ def _path(path):
     return tuple(path)
 
 
+def layer_to_data(layer):
+    """A :class:`grader.localise.Layer` of a public case as JSON data."""
+    return {"number": layer.number, "count": layer.count, "dZ": to_data(layer.dZ), "A_prev": to_data(layer.A_prev),
+            "dW": list(layer.dW), "db": list(layer.db), "dA_prev": None if layer.dA_prev is None else list(layer.dA_prev),
+            "dZ_step": layer.dZ_step}
+
+
+def layer_from_data(data):
+    return Layer(data["number"], data["count"], from_data(data["dZ"]), from_data(data["A_prev"]), _path(data["dW"]),
+                 _path(data["db"]), None if data["dA_prev"] is None else _path(data["dA_prev"]), data["dZ_step"])
+
+
 def checks_from_data(data):
     """The assignment's :class:`Check` objects as the data file describes them (``None`` for a check
     that only the grader judges), in the grader's order."""
@@ -106,12 +119,24 @@ def checks_from_data(data):
 
 
 class RecordedDiagnoser(Diagnoser):
-    """A :class:`grader.judging.Diagnoser` whose known wrong versions' outcomes were recorded."""
+    """A :class:`grader.judging.Diagnoser` whose known wrong versions' outcomes, and the layers of the
+    backward passes it locates errors in (``grader.localise``), were recorded."""
 
     def __init__(self, data, checks):
         super().__init__([_Mutant(**mutant) for mutant in data["mutants"]], checks)
         self._recorded = data["mutant_outcomes"]
+        self._layers = data["layers"]
         self._outcomes = {}
+        self._located = {}
+
+    def locate(self, function, cases, outcomes, expected_by_case):
+        mine = [case for case in cases if case.function == function and case.id in self._layers]
+        if not mine:
+            return ""
+        if function not in self._located:
+            layers = {case.id: [layer_from_data(layer) for layer in self._layers[case.id]] for case in mine}
+            self._located[function] = locate(lambda case: layers[case.id], mine, outcomes, expected_by_case)
+        return self._located[function]
 
     def mutant_outcome(self, mutant, case):
         key = (mutant.id, case.id)

@@ -9,8 +9,10 @@ It needs only the pinned requirements (NumPy, IPython; SymPy for answers that ar
 same for everyone (:func:`public_rng`), what the reference returns on them, and what each known
 wrong version returns on them with its diagnosis. Grades come from secret per-student cases, so
 none of this is worth more than the visible checks. What the data leaves out: cases measured on
-the grader's machine, cases whose answer is larger than :data:`MAX_CASE_BYTES` when the check
-keeps smaller ones (a4's 300 x 200 weights), and every function of a check whose correct answer is the answer to find
+the grader's machine; cases whose answer is larger than :data:`MAX_CASE_BYTES`, where the check
+keeps smaller ones, or else the check (a4's He initialisation, judged on 300 x 200 weights: a
+check's own judge reads all its cases together, so it keeps them all or is not judged here); and
+every function of a check whose correct answer is the answer to find
 (``Check.unvalidated``: a bug's lines), with its known wrong versions.
 
 Both files are written by ``grader.release`` into each release, so the release's drift test covers
@@ -28,12 +30,13 @@ from grader import assignments, course, harness, judging, verify
 from grader.checks import Outcome, copy_arguments
 from grader.mutants import read_notebook
 from grader.reading import source_text
-from grader.validation import DATA_FILE, outcome_to_data, to_data
+from grader.validation import DATA_FILE, layer_to_data, outcome_to_data, to_data
 
 SCRIPT_FILE = "validate.py"
-MODULES = ("harness", "checks", "results", "reading", "judging", "validation")  # in the order they import
+MODULES = ("harness", "checks", "results", "reading", "localise", "judging", "validation")  # in the order they import
 MEASURED = "measured on the grader's machine"
-MAX_CASE_BYTES = 64 << 10  # a public case whose correct answer is larger is left out, if its checks keep others
+MAX_CASE_BYTES = 256 << 10  # a public case whose correct answer is larger is left out (see build_data)
+TOO_LARGE = "its cases are too large to ship with the release"
 
 
 def public_rng(name):
@@ -114,11 +117,14 @@ def build_data(assignment, solution_path):
     """The data file's content for ``assignment`` (a ``grader.assignments`` module)."""
     cases = assignment.make_cases(public_rng(assignment.NAME))
     reasons = [_unvalidated(check, cases) for check in assignment.CHECKS]
-    validated = {check.function for check, reason in zip(assignment.CHECKS, reasons) if not reason}
-    cases = [case for case in cases if case.function in validated and not case.measured]
-    expected = verify.reference_outputs(cases, assignment.reference)
-    cases = _small_enough(cases, expected, [check for check, reason in zip(assignment.CHECKS, reasons) if not reason])
-    mutants = [mutant for mutant in assignment.MUTANTS if mutant.function in validated]
+    candidates = [case for case in cases if not case.measured]
+    expected = verify.reference_outputs(candidates, assignment.reference)
+    large = {case.id for case in candidates if len(json.dumps(to_data(expected[case.id]))) > MAX_CASE_BYTES}
+    reasons = [reason or _too_large(check, candidates, large) for check, reason in zip(assignment.CHECKS, reasons)]
+    validated = [check for check, reason in zip(assignment.CHECKS, reasons) if not reason]
+    cases = [case for case in candidates if any(_applies(check, case) for check in validated)
+             and (case.id not in large or not _others_remain(case, candidates, large, validated))]
+    mutants = [mutant for mutant in assignment.MUTANTS if mutant.function in {check.function for check in validated}]
     diagnoser = verify.Diagnoser(assignment, solution_path)
     mutant_outcomes = {mutant.id: {case.id: diagnoser.mutant_outcome(mutant, case) for case in cases
                                    if case.function == mutant.function} for mutant in mutants}
@@ -134,20 +140,22 @@ def build_data(assignment, solution_path):
         "mutants": [{"id": mutant.id, "function": mutant.function, "diagnosis": mutant.diagnosis} for mutant in mutants],
         "mutant_outcomes": {mutant_id: {case_id: outcome_to_data(outcome) for case_id, outcome in by_case.items()}
                             for mutant_id, by_case in mutant_outcomes.items()},
+        "layers": {case.id: [layer_to_data(layer) for layer in assignment.LOCATE[case.function](case)]
+                   for case in cases if case.function in getattr(assignment, "LOCATE", {})},
         "checks": [_check_data(check, reason, cases, mutants, mutant_outcomes, diagnoser, expected)
                    for check, reason in zip(assignment.CHECKS, reasons)],
     }
 
 
-def _small_enough(cases, expected, checks):
-    """``cases`` without those whose answer encodes to more than :data:`MAX_CASE_BYTES`, except where a
-    check would keep no case at all."""
-    large = {case.id for case in cases if len(json.dumps(to_data(expected[case.id]))) > MAX_CASE_BYTES}
-    kept = [case for case in cases if case.id not in large]
-    for check in checks:
-        if not any(_applies(check, case) for case in kept):
-            kept += [case for case in cases if _applies(check, case) and case not in kept]
-    return [case for case in cases if case in kept]
+def _too_large(check, cases, large):
+    """:data:`TOO_LARGE` for a check with a judge of its own and a case in ``large``; else ""."""
+    return TOO_LARGE if check.judge is not None and any(_applies(check, case) and case.id in large for case in cases) else ""
+
+
+def _others_remain(case, cases, large, checks):
+    """Whether every check of ``case`` has another case that is not ``large``."""
+    return all(any(_applies(check, other) and other.id not in large for other in cases)
+               for check in checks if _applies(check, case))
 
 
 def _applies(check, case):

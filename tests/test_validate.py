@@ -17,6 +17,9 @@ import pytest
 from grader import assignments, course, validator
 from grader.mutants import mutate_notebook, read_notebook
 from grader.reading import source_text
+from tests.conftest import with_function
+from tests.test_wrong_versions_located import named_place
+from tests.wrong_versions import WRONG_VERSIONS as FIRST_SET
 
 BLOCKER = textwrap.dedent('''
     import importlib.abc, sys
@@ -190,3 +193,23 @@ def test_grader_validate_gives_the_students_report(tmp_path):
     result = subprocess.run([sys.executable, "-m", "grader", "validate", str(course.release_notebook(name))],
                             cwd=course.REPOSITORY, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1 and "NOT READY" in result.stdout
+
+
+# Three wrong versions of each backward pass; the unpacking mistake raises on the public sizes (the
+# validator reports the error), so it has nothing to locate.
+LOCATED = [[version for version in FIRST_SET if version["assignment"] == name and "same_as" not in version
+            and version["id"] != "a3_cache_values_unpacked_in_the_wrong_order"][:3]
+           for name in ("a3_two_layer_network", "a4_deep_network")]
+LOCATED = LOCATED[0] + LOCATED[1]
+
+
+@pytest.mark.parametrize("version", LOCATED, ids=[version["id"] for version in LOCATED])
+def test_a_mistake_outside_the_catalogue_is_located_as_the_grader_locates_it(version, laptop):
+    name = version["assignment"]
+    folder = laptop(name)
+    notebook = answered(name, with_function(read_notebook(course.solution_notebook(name)), version["function"],
+                                            version["source"]))
+    status, output = run_validate(folder, write(folder, notebook), laptop.site)
+    places = [named_place(line.split("Likely cause: ", 1)[1]) for line in output.splitlines() if "Likely cause: " in line]
+    assert status == 1 and places and all(places), output
+    assert {quantity for quantity, _, _ in places} == {version["enters"]["quantity"]}, output
