@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test venv system-deps clean
+.PHONY: book test venv system-deps clean pdf
 
 # The trusted grader isolates student code with bubblewrap (and setpriv, from util-linux); browser
 # tests drive Chromium, some of them through chromedriver.
@@ -19,6 +19,7 @@ $(STAMP): requirements.txt
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -r requirements.txt
 	$(PY) -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], 'backprop_textbook.pth').write_text('$(CURDIR)\n')"
+	$(PY) -m grader.lab
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -33,3 +34,8 @@ test: book system-deps
 
 clean:
 	rm -rf _build
+
+# The whole book as one PDF, _build/pdf/book.pdf: a single-page HTML build (it reuses the notebooks
+# that `make book` executed) printed on A4 by the system Chromium (book_extensions/print_pdf.py).
+pdf: $(STAMP)
+	$(PY) book_extensions/print_pdf.py

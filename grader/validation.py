@@ -39,6 +39,7 @@ from grader.localise import Layer, locate
 from grader.reading import Ungradable, _cells, extract_definitions, read_code_cells, source_text
 from grader.results import parse_events, parse_value
 
+SCRIPT_FILE = "validate.py"
 DATA_FILE = "validate_data.json"
 MAX_RUNS = 8              # child processes per validation: one more after each call that crashes
 SECONDS_PER_RUN = 120.0   # a child that takes longer is stopped; its call is reported as not finished

@@ -30,9 +30,8 @@ from grader import assignments, course, harness, judging, verify
 from grader.checks import Outcome, copy_arguments
 from grader.mutants import read_notebook
 from grader.reading import source_text
-from grader.validation import DATA_FILE, layer_to_data, outcome_to_data, to_data
+from grader.validation import DATA_FILE, SCRIPT_FILE, layer_to_data, outcome_to_data, to_data
 
-SCRIPT_FILE = "validate.py"
 MODULES = ("harness", "checks", "results", "reading", "localise", "judging", "validation")  # in the order they import
 MEASURED = "measured on the grader's machine"
 MAX_CASE_BYTES = 256 << 10  # a public case whose correct answer is larger is left out (see build_data)

@@ -296,3 +296,18 @@ class Student:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not self.browser.save_screenshot(str(path)):
             raise RuntimeError("the browser could not save a screenshot to %s" % path)
+
+    def validate(self, timeout=120):
+        """Click nbgrader's Validate button on the toolbar; the text of the dialog it opens, which is then closed."""
+        self.script("Array.from(%s.querySelectorAll('.jp-NotebookPanel-toolbar .jp-Toolbar-item'))"
+                    ".find(item => item.textContent.trim() === 'Validate').querySelector('jp-button').click()"
+                    % SHOWN_NOTEBOOK)
+        text = self.wait_for(lambda: self.script(
+            "var body = document.querySelector('.jp-Dialog .jp-Dialog-body');"
+            " return body && body.textContent.trim()"), timeout, "the Validate dialog")
+        self.script("document.querySelector('.jp-Dialog .jp-Dialog-button.jp-mod-accept, "
+                    ".jp-Dialog .jp-Dialog-button').click()")
+        self.wait_for(lambda: not self.script("return !!document.querySelector('.jp-Dialog')"), 10,
+                      "closing the Validate dialog")
+        return text
+

@@ -103,13 +103,14 @@ def output_text(output):
 class Run:
     """One notebook run in JupyterLab: the notebook read back from disk and what the page showed."""
 
-    def __init__(self, notebook, seconds, running_seconds, screenshot, foreign_requests, toolbar_items):
+    def __init__(self, notebook, seconds, running_seconds, screenshot, foreign_requests, toolbar_items, validated):
         self.notebook = notebook
         self.seconds = seconds                  # from copying the release to reading the saved notebook
         self.running_seconds = running_seconds  # running every cell and saving, after the page loaded
         self.screenshot = screenshot
         self.foreign_requests = foreign_requests
         self.toolbar_items = toolbar_items
+        self.validated = validated              # the text of the dialog that the Validate button opened
 
 
 class Lab:
@@ -150,10 +151,11 @@ class Lab:
             screenshot = SCREENSHOTS / ("%s-%s.png" % (assignment, kind))
             student.screenshot(next(index for index, cell in enumerate(cells) if is_check(cell)), screenshot)
             foreign_requests = student.requests_outside(self.server.url)
+            validated = student.validate()
         finally:
             self.server.shut_down_kernels()
         return Run(nbformat.read(path, as_version=4), time.monotonic() - started, ran, screenshot,
-                   foreign_requests, toolbar_items)
+                   foreign_requests, toolbar_items, validated)
 
 
 @pytest.fixture(scope="module")
@@ -271,6 +273,17 @@ def test_screenshot_shows_the_notebook(lab, assignment, kind):
 @every_run
 def test_nbgrader_validate_button_is_on_the_toolbar(lab, assignment, kind):
     assert "Validate" in lab.run(assignment, kind).toolbar_items, "nbgrader's JupyterLab extension loaded"
+
+
+@every_run
+def test_the_validate_button_runs_the_releases_validator(lab, assignment, kind):
+    """The course's JupyterLab answers nbgrader's Validate button with validate.py (grader.lab)."""
+    text = lab.run(assignment, kind).validated
+    if kind == "blank":
+        assert "python validate.py %s.ipynb" % assignment in text and "NOT READY" in text, text
+        assert "is not implemented yet" in text, text
+    else:
+        assert "Success" in text and "NOT READY" not in text, text
 
 
 @every_run
