@@ -1,10 +1,11 @@
 """Command line: ``python -m grader {release,check,validate,autograde,export} ...``."""
 import argparse
-import subprocess
+import json
 import sys
 from pathlib import Path
 
-from grader import assignments, autograde, course, release, sandbox, selfcheck, validator
+from grader import assignments, autograde, course, release, sandbox, selfcheck, validation
+from grader.notebook import load_definitions
 
 
 def _assignment_names(name):
@@ -33,14 +34,19 @@ def command_check(arguments):
 
 
 def command_validate(arguments):
-    """Run the release's own ``validate.py`` on a notebook: what a student sees before handing in."""
+    """What the release's ``validate.py`` reports on a notebook, read and run as the grader does: in
+    a reading process and in the sandbox, since a submission's code is not the instructor's."""
     notebook = Path(arguments.notebook)
     name = arguments.assignment or notebook.stem
     assignments.load(name)
     if not notebook.is_file():
         raise FileNotFoundError("%s is not a file" % notebook)
-    script = course.EXERCISES / name / validator.SCRIPT_FILE
-    return subprocess.call([sys.executable, str(script), str(notebook)])
+    data = json.loads((course.EXERCISES / name / validation.DATA_FILE).read_text(encoding="utf-8"))
+
+    def run(job):
+        result = sandbox.run_job(job)
+        return result.result_lines, result.stopped_because or "the process ended"
+    return validation.validate(str(notebook), data, run, read=load_definitions)
 
 
 def command_autograde(arguments):

@@ -309,16 +309,16 @@ def check_cells(content):
 
 # -- part 2: the checks on the public cases ------------------------------------------------------
 
-def run_public_cases(cells, data, script):
-    """``(outcomes by case id, load errors)``: the student's functions called on every public case,
-    in child processes of ``script --run-job``; a call that crashes or hangs fails alone."""
+def run_public_cases(cells, data, run):
+    """``(outcomes by case id, load errors)``: the student's functions called on every public case, in
+    processes that ``run(job)`` starts (it returns their lines and why they stopped); a call that
+    crashes or hangs fails alone."""
     pending = list(data["calls"])
     outcomes, notes = {}, []
     for _ in range(MAX_RUNS):
         if not pending:
             break
-        lines, stopped = _run_child(script, {"cells": cells, "calls": pending,
-                                             "seconds_per_call": data["seconds_per_call"]})
+        lines, stopped = run({"cells": cells, "calls": pending, "seconds_per_call": data["seconds_per_call"]})
         loaded, load_errors, started, found = parse_events(lines, {call["id"] for call in pending})
         outcomes.update(found)
         notes.extend(error for error in load_errors if error not in notes)
@@ -341,7 +341,7 @@ def run_public_cases(cells, data, script):
     return outcomes, notes
 
 
-def _run_child(script, job):
+def run_child(script, job):
     """The lines the child wrote, and why it stopped ("" if it ended by itself)."""
     with tempfile.TemporaryDirectory(prefix="validate-") as folder:
         path = Path(folder, "job.json")
@@ -399,14 +399,25 @@ def judge_public_cases(data, outcomes, definitions, notes):
 
 # -- the report ----------------------------------------------------------------------------------
 
-def validate(notebook, data, script, out=sys.stdout):
-    """Validate the notebook at ``notebook`` against ``data``; print the report; the exit status."""
+def read_here(content):
+    """The notebook's :class:`grader.reading.Definitions`, read in this process (the student's own file)."""
+    return extract_definitions(read_code_cells(content))
+
+
+def validate(notebook, data, run, read=read_here, out=sys.stdout):
+    """Validate the notebook at ``notebook`` against ``data``; print the report; the exit status.
+
+    ``run(job)`` runs the student's definitions and calls in a process of its own (see
+    :func:`run_public_cases`); ``read(content)`` keeps the definitions of the notebook's bytes.
+    On a student's laptop both happen in plain child processes; ``python -m grader validate`` reads
+    and runs as the grader does, with the sandbox, since the notebook may not be the instructor's.
+    """
     started = time.monotonic()
     say = lambda text="": print(text, file=out)  # noqa: E731
     say("Validating %s for %s" % (notebook, data["assignment"]))
     try:
         content = Path(notebook).read_bytes()
-        definitions = extract_definitions(read_code_cells(content))
+        definitions = read(content)
     except (Ungradable, OSError) as error:
         say("NOT READY: the grader could not read this notebook: %s" % error)
         return 1
@@ -415,7 +426,7 @@ def validate(notebook, data, script, out=sys.stdout):
     say("1. How the grader reads your notebook")
     for line in lines:
         say(line)
-    outcomes, notes = run_public_cases(definitions.cells, data, script)
+    outcomes, notes = run_public_cases(definitions.cells, data, run)
     blocking += ["an error while your definitions were loaded: " + note for note in notes]
     results = judge_public_cases(data, outcomes, definitions, notes)
     say()
@@ -445,14 +456,14 @@ def validate(notebook, data, script, out=sys.stdout):
     return 0 if ready else 1
 
 
-def main(argv, script, data_path=None):
+def main(argv, script):
     """``validate.py NOTEBOOK`` (the student's command) or ``validate.py --run-job JOB`` (its child)."""
     if len(argv) == 2 and argv[0] == "--run-job":
         return run_job_in_child(argv[1])
     if len(argv) != 1 or argv[0].startswith("-"):
         print("usage: python %s NOTEBOOK.ipynb" % Path(script).name, file=sys.stderr)
         return 2
-    data_path = Path(data_path or Path(script).with_name(DATA_FILE))
+    data_path = Path(script).with_name(DATA_FILE)
     try:
         data = json.loads(data_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
@@ -462,4 +473,4 @@ def main(argv, script, data_path=None):
     if not Path(argv[0]).is_file():
         print("error: %s is not a file" % argv[0], file=sys.stderr)
         return 2
-    return validate(argv[0], data, script)
+    return validate(argv[0], data, lambda job: run_child(script, job))

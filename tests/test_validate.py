@@ -213,3 +213,20 @@ def test_a_mistake_outside_the_catalogue_is_located_as_the_grader_locates_it(ver
     places = [named_place(line.split("Likely cause: ", 1)[1]) for line in output.splitlines() if "Likely cause: " in line]
     assert status == 1 and places and all(places), output
     assert {quantity for quantity, _, _ in places} == {version["enters"]["quantity"]}, output
+
+
+def test_grader_validate_runs_a_submission_in_the_sandbox(tmp_path):
+    """An instructor may validate a student's notebook: its code runs as the grader runs it, sandboxed."""
+    name = "a2_activation_gradients"
+    marker = tmp_path / "written-by-the-notebook"
+    first = assignments.load(name).CHECKS[0].function
+    notebook = answered(name)
+    notebook["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                              "source": "def %s(*args):\n    open(%r, 'w').write('x')\n    return 0\n"
+                                        % (first, str(marker))})
+    path = tmp_path / (name + ".ipynb")
+    path.write_text(json.dumps(notebook))
+    result = subprocess.run([sys.executable, "-m", "grader", "validate", str(path)], cwd=course.REPOSITORY,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1 and "FAIL" in result.stdout, result.stdout + result.stderr
+    assert not marker.exists()
