@@ -50,14 +50,16 @@ function images() {
   if (pending.length && Date.now() < deadline) return later(images);
   document.fonts.ready.then(() => done(null));
 }
+let started;  // the time the page finished loading: every script it loads has run by then
 function mathjax() {
   if (!document.querySelector('script[src*="mathjax"]')) return images();
   const ready = window.MathJax && MathJax.startup && MathJax.startup.promise;
-  if (!ready) return Date.now() < deadline ? later(mathjax) : done("MathJax did not start");
+  if (!ready) return Date.now() < started + 10000 ? later(mathjax) : done("MathJax did not start");
   MathJax.startup.promise.then(images, error => done("MathJax failed: " + error));
 }
 function loaded() {
   if (document.readyState !== "complete") return later(loaded);
+  started = Date.now();
   document.querySelectorAll(".toggle-hidden").forEach(element => element.classList.remove("toggle-hidden"));
   Array.from(document.images).forEach(image => { image.loading = "eager"; });
   mathjax();
@@ -111,6 +113,7 @@ def headless_chromium(width=1280, height=900):
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     driver.set_script_timeout(LOAD_TIMEOUT + 10)
     driver.set_page_load_timeout(LOAD_TIMEOUT)
+    driver.command_executor.client_config.timeout = LOAD_TIMEOUT + 30
     return driver
 
 
@@ -125,7 +128,8 @@ def open_rendered(driver, page):
     failure = driver.execute_async_script(WAIT_UNTIL_RENDERED, LOAD_TIMEOUT)
     problems = ([failure] if failure else []) + driver.execute_script(RENDERING_PROBLEMS)
     if problems:
-        raise RuntimeError("%s did not render:\n  %s" % (page, "\n  ".join(problems)))
+        more = ["... and %d more" % (len(problems) - 20)] if len(problems) > 20 else []
+        raise RuntimeError("%s did not render:\n  %s" % (page, "\n  ".join(problems[:20] + more)))
 
 
 def build_single_page(path_output):
