@@ -33,8 +33,8 @@ import time
 from pathlib import Path
 
 from grader import harness
-from grader.checks import Case, Check, Evaluated, Foreign, Outcome
-from grader.judging import Diagnoser, explain_missing_name, judge_safely
+from grader.checks import Case, Check, Evaluated, Foreign, Outcome, compare
+from grader.judging import Diagnoser, _same, explain_missing_name, judge_safely
 from grader.localise import Layer, locate
 from grader.reading import Ungradable, _cells, extract_definitions, read_code_cells, source_text
 from grader.results import parse_events, parse_value
@@ -153,31 +153,44 @@ class _Mutant:
 
 def _recorded_judge(entry, data):
     """A check's own property, judged from records: on the public cases the grader's judge gave the
-    correct version a pass and each known wrong version ``entry["recorded"]``'s message and diagnosis.
-    A student's results equal to one of these get its verdict; any others are compared with the
-    correct version's."""
-    from grader.judging import _same  # one definition of "does the same" for the grader and here
+    correct version a pass and each known wrong version the verdict in ``entry["recorded"]`` (its
+    message and diagnosis, or None for a pass: a wrong version may break another property only). A
+    student's results that do what one of these did get its verdict; any others are compared with
+    the correct version's."""
 
     def judge(cases, outcomes):
         expected = [outcome_from_data(data["reference_outcomes"][case.id]) for case in cases]
-        if all(_same(want, got, None) for want, got in zip(expected, outcomes)):
+        if all(map(_does_the_same, expected, outcomes)):
             return None
         for mutant_id, verdict in entry["recorded"].items():
             recorded = data["mutant_outcomes"][mutant_id]
-            if all(_same(outcome_from_data(recorded[case.id]), got, None) for case, got in zip(cases, outcomes)):
-                return tuple(verdict)
+            if all(_does_the_same(outcome_from_data(recorded[case.id]), got) for case, got in zip(cases, outcomes)):
+                return None if verdict is None else tuple(verdict)
         for case, want, got in zip(cases, expected, outcomes):
-            if not _same(want, got, None):
+            if not _does_the_same(want, got):
                 return ("on %s, %s returns what the correct version does not" % (case.about, case.function)
                         + _difference(want, got), "")
         return None
     return judge
 
 
+def _does_the_same(recorded, outcome):
+    """Whether ``outcome`` is what a recorded version did: :func:`grader.judging._same`, and no key more
+    or less in any dict (``_same`` reads only the recorded keys, so an empty dict would match all)."""
+    return _same(recorded, outcome, None) and (not recorded.returned or _same_keys(recorded.value, outcome.value))
+
+
+def _same_keys(want, got):
+    if isinstance(want, dict):
+        return isinstance(got, dict) and set(want) == set(got) and all(_same_keys(want[key], got[key]) for key in want)
+    if isinstance(want, (tuple, list)):
+        return isinstance(got, (tuple, list)) and len(want) == len(got) and all(map(_same_keys, want, got))
+    return True
+
+
 def _difference(want, got):
     """What differs, in the grader's words: the comparison's message, or, for a report that names its own
     first failure (a program of operations run with the student's class: "error" and "line"), that."""
-    from grader.checks import compare
     if not (want.returned and got.returned):
         return ""
     value = got.value

@@ -14,9 +14,9 @@ import textwrap
 
 import pytest
 
-from grader import assignments, course, validator
+from grader import assignments, course, judging, validation, validator, verify
 from grader.mutants import mutate_notebook, read_notebook
-from grader.reading import source_text
+from grader.reading import Definitions, source_text
 from tests.conftest import with_function
 from tests.test_wrong_versions_located import named_place
 from tests.wrong_versions import WRONG_VERSIONS as FIRST_SET
@@ -230,3 +230,30 @@ def test_grader_validate_runs_a_submission_in_the_sandbox(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 1 and "FAIL" in result.stdout, result.stdout + result.stderr
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("name", assignments.NAMES)
+def test_the_validator_judges_every_known_wrong_version_as_the_grader_does(name):
+    """On the public cases, each check's verdict from the data file equals the grader's own judging of
+    the same results, for the correct version and for every known wrong version it ships."""
+    assignment = assignments.load(name)
+    data = json.loads((course.EXERCISES / name / "validate_data.json").read_text())
+    shipped = {call["id"] for call in data["calls"]}
+    cases = [case for case in assignment.make_cases(validator.public_rng(name)) if case.id in shipped]
+    expected = verify.reference_outputs(cases, assignment.reference)
+    diagnoser = verify.Diagnoser(assignment, course.solution_notebook(name))
+    nothing_dropped = Definitions(cells=[], problems=[])
+    correct = {case_id: validation.outcome_from_data(outcome) for case_id, outcome in data["reference_outcomes"].items()}
+    for mutant in [None] + [m for m in assignment.MUTANTS if m.id in data["mutant_outcomes"]]:
+        outcomes = dict(correct)
+        if mutant is not None:
+            outcomes.update({case_id: validation.outcome_from_data(outcome)
+                             for case_id, outcome in data["mutant_outcomes"][mutant.id].items()})
+        here = validation.judge_public_cases(data, outcomes, nothing_dropped, [])
+        for check, result in zip(assignment.CHECKS, here):
+            if result is None:
+                continue
+            graders = judging.judge_safely(check, cases, outcomes, diagnoser, expected)
+            what = (mutant and mutant.id, check.name)
+            assert (result.passed, result.diagnosis) == (graders.passed, graders.diagnosis), what
+            assert result.message == graders.message, what
