@@ -195,6 +195,5 @@ def _check_data(check, reason, cases, mutants, mutant_outcomes, diagnoser, expec
             if mutant.function != check.function:
                 continue
             result = judging.judge_safely(own, cases, mutant_outcomes[mutant.id], diagnoser, expected)
-            if not result.passed:
-                entry["recorded"][mutant.id] = [result.message, result.diagnosis]
+            entry["recorded"][mutant.id] = None if result.passed else [result.message, result.diagnosis]
     return entry
