@@ -174,7 +174,7 @@ def _output_plane(output_of, X, Y, ax, resolution, margin, output_label, point_s
     grid1, grid2 = np.meshgrid(x1, x2)
     points = np.vstack([grid1.ravel(), grid2.ravel()])  # (2, resolution**2)
     output = output_of(points).reshape(grid1.shape)
-    filled = ax.contourf(grid1, grid2, output, levels=np.linspace(0, 1, 11), cmap="RdBu_r",
+    filled = ax.contourf(grid1, grid2, output, levels=np.linspace(0, 1, 11), cmap="cividis",
                          alpha=0.8)
     ax.contour(grid1, grid2, output, levels=[0.5], colors="black", linewidths=1.5)
     plt.colorbar(filled, ax=ax, label=output_label)
