@@ -36,7 +36,7 @@ from grader import harness
 from grader.checks import Case, Check, Evaluated, Foreign, Outcome, compare
 from grader.judging import Diagnoser, _same, explain_missing_name, judge_safely
 from grader.localise import Layer, locate
-from grader.reading import Ungradable, _cells, extract_definitions, read_code_cells, source_text
+from grader.reading import Ungradable, _assigned_names, _cells, extract_definitions, read_code_cells, source_text
 from grader.results import parse_events, parse_value
 
 SCRIPT_FILE = "validate.py"
@@ -244,6 +244,10 @@ def reading_report(definitions, functions, check_cells=()):
         blocking.append("%s is not defined%s: the grader calls it by this exact name"
                         % (function, "; you define %s: was it renamed?" % close[0] if close else ""))
     for name, cell, user in _needed_but_dropped(definitions, functions):
+        if name in defined:
+            lines.append("  note: %s, which %s uses, is set by a statement the grader runs and again in code cell "
+                         "%d by one it drops: the grader uses the value the statement it runs gives" % (name, user, cell))
+            continue
         blocking.append("%s uses %s, which only a dropped statement of code cell %d sets: the grader never "
                         "runs that statement, so %s does not exist when %s is graded. Fix: make it a constant "
                         "assignment that calls nothing (NAME = 0.5), or compute it inside %s"
@@ -256,17 +260,9 @@ def _numbers(numbers):
 
 
 def _defined_names(cells):
-    """The top-level names that the kept code binds."""
-    names = set()
-    for cell in cells:
-        for node in ast.walk(ast.parse(cell["code"])):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-            elif isinstance(node, ast.alias):
-                names.add((node.asname or node.name).split(".")[0])
-    return names
+    """The top-level names that the kept code binds (as the grader's reader counts them)."""
+    return {name for cell in cells for statement in ast.parse(cell["code"]).body
+            for name in _assigned_names(statement)}
 
 
 def _needed_but_dropped(definitions, functions):

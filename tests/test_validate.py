@@ -16,7 +16,7 @@ import pytest
 
 from grader import assignments, course, judging, validation, validator, verify
 from grader.mutants import mutate_notebook, read_notebook
-from grader.reading import Definitions, source_text
+from grader.reading import Definitions, extract_definitions, source_text
 from tests.conftest import with_function
 from tests.test_wrong_versions_located import named_place
 from tests.wrong_versions import WRONG_VERSIONS as FIRST_SET
@@ -257,3 +257,16 @@ def test_the_validator_judges_every_known_wrong_version_as_the_grader_does(name)
             what = (mutant and mutant.id, check.name)
             assert (result.passed, result.diagnosis) == (graders.passed, graders.diagnosis), what
             assert result.message == graders.message, what
+
+
+def test_what_the_reading_report_blocks_and_what_it_only_notes():
+    """A name only a dropped statement sets blocks; one set again by a dropped statement after a kept one
+    is a note (the grader uses the kept value); a local variable is no definition of a graded function."""
+    definitions = extract_definitions(["import numpy as np\nC = 0.5\nC = np.sqrt(2)\nD = np.ones(2)\n"
+                                       "def f(x):\n    return x * C + D + len(x)\n"
+                                       "def g(x):\n    h = 1\n    return h\n"])
+    lines, blocking = validation.reading_report(definitions, ["f", "g", "h"])
+    assert [problem.split(",")[0] for problem in blocking] == [
+        "h is not defined: the grader calls it by this exact name", "f uses D"]
+    assert any(line.startswith("  note: C, which f uses") for line in lines)
+    assert "  code cell 1: line 3 `C = np.sqrt(2)`, line 4 `D = np.ones(2)`" in lines
