@@ -400,7 +400,7 @@ def judge_public_cases(data, outcomes, definitions, notes):
     cases = [Case(call["id"], call["function"], (), data["about"][call["id"]]) for call in data["calls"]]
     checks = checks_from_data(data)
     diagnoser = RecordedDiagnoser(data, [check for check in checks if check is not None])
-    expected = {case.id: from_data(data["expected"][case.id]) for case in cases}
+    expected = {case.id: outcome_from_data(data["reference_outcomes"][case.id]).value for case in cases}
     return [None if check is None else
             explain_missing_name(judge_safely(check, cases, outcomes, diagnoser, expected), definitions.skipped, notes)
             for check in checks]

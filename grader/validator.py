@@ -133,7 +133,6 @@ def build_data(assignment, solution_path):
         "seconds_per_call": verify.sandbox.Limits().seconds_per_call,
         "calls": [verify._call(case) for case in cases],
         "about": {case.id: case.about for case in cases},
-        "expected": {case.id: to_data(expected[case.id]) for case in cases},
         "reference_outcomes": {case.id: outcome_to_data(_reference_outcome(assignment, case, expected[case.id]))
                                for case in cases},
         "mutants": [{"id": mutant.id, "function": mutant.function, "diagnosis": mutant.diagnosis} for mutant in mutants],
