@@ -68,7 +68,10 @@ def test_chapter_shows_its_computed_numbers():
 
 @pytest.mark.parametrize("page", ["preface.html", "notation.html", "glossary.html"]
                          + ["chapters/%s.html" % name for name in CHAPTERS])
-def test_page_renders_in_headless_chromium_without_console_errors(page):
+def test_page_renders_its_formulas_in_headless_chromium(page):
+    """MathJax typesets the page with no failed request. Console errors are caught by
+    tests/test_accessibility.py, which reads the browser's log through Selenium: Chromium's own log
+    reports console.error at INFO level, with no way to tell it from console.log here."""
     browser = shutil.which("chromium")
     assert browser, "Chromium is needed for this test (Debian package chromium; `make test` installs it)"
     with tempfile.TemporaryDirectory() as profile:
@@ -78,7 +81,6 @@ def test_page_renders_in_headless_chromium_without_console_errors(page):
              "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
              "--virtual-time-budget=10000", "--dump-dom", (HTML / page).as_uri()],
             capture_output=True, text=True, timeout=120)
-    errors = [line for line in result.stderr.splitlines()
-              if ":ERROR:CONSOLE" in line or "Uncaught" in line or "net::ERR" in line]
+    errors = [line for line in result.stderr.splitlines() if "Uncaught" in line or "net::ERR" in line]
     assert result.returncode == 0 and not errors, errors
     assert "mjx-container" in result.stdout, "MathJax rendered the formulas"
