@@ -1,10 +1,10 @@
-"""Command line: ``python -m grader {release,check,validate,autograde,export} ...``."""
+"""Command line: ``python -m grader {release,check,validate,autograde,export,report} ...``."""
 import argparse
 import json
 import sys
 from pathlib import Path
 
-from grader import assignments, autograde, course, release, sandbox, selfcheck, validation
+from grader import assignments, autograde, course, export, release, sandbox, selfcheck, validation
 from grader.notebook import load_definitions
 
 
@@ -58,8 +58,15 @@ def command_autograde(arguments):
 
 
 def command_export(arguments):
-    rows = autograde.export(arguments.root, arguments.to)
+    rows = export.export(arguments.root, arguments.to, arguments.format)
     print("wrote %d row(s) to %s" % (rows, arguments.to))
+    return 0
+
+
+def command_report(arguments):
+    from grader import report  # imports Matplotlib, which no other command needs
+    path, count = report.write_report(arguments.assignment, arguments.root, arguments.to)
+    print("wrote the report on %d submission(s) to %s" % (count, path))
     return 0
 
 
@@ -90,7 +97,15 @@ def parser():
     sub = commands.add_parser("export", help="write grades as CSV")
     sub.add_argument("--root", required=True, help="the course folder DIR")
     sub.add_argument("--to", required=True, help="the CSV file to write")
+    sub.add_argument("--format", choices=export.FORMATS, default="csv",
+                     help="csv: a row per submission; lms: a row per student, a column per assignment; "
+                          "checks: a row per student and check")
     sub.set_defaults(run=command_export)
+    sub = commands.add_parser("report", help="write an HTML page on a class's results for ASSIGNMENT")
+    sub.add_argument("assignment")
+    sub.add_argument("--root", required=True, help="the course folder DIR")
+    sub.add_argument("--to", help="the HTML file to write (default DIR/reports/ASSIGNMENT.html)")
+    sub.set_defaults(run=command_report)
     return main
 
 

@@ -4,7 +4,6 @@ Each verdict is written (atomically) to ``DIR/autograded/<student>/<assignment>/
 into the gradebook as soon as it is known, so an interrupted run loses nothing: the next run skips
 submissions whose verdict was made from the same notebook by the same grader (``--force`` regrades).
 """
-import csv
 import hashlib
 import os
 import sys
@@ -12,7 +11,6 @@ import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from nbgrader.api import Gradebook
 
@@ -164,21 +162,3 @@ def read_verdict(klass, student, assignment):
     path = klass.verdict_path(student, assignment)
     return Verdict.from_json(path.read_text(encoding="utf-8")) if path.is_file() else None
 
-
-def export(root, destination):
-    """Write one CSV row per student and assignment: scores from the gradebook, reasons from verdicts."""
-    klass = course.Course(root)
-    if not (klass.root / "gradebook.db").is_file():
-        raise FileNotFoundError("%s has no gradebook.db: run autograde first" % klass.root)
-    rows = gradebook.submission_scores(klass.db_url)
-    destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    with open(destination, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student_id", "assignment", "score", "max_score", "status", "reason"])
-        for student, assignment, score, max_score in rows:
-            verdict = read_verdict(klass, student, assignment)
-            status = verdict.status if verdict else "unknown"
-            reason = verdict.reason if verdict else "no verdict file: graded outside this tool?"
-            writer.writerow([student, assignment, "%g" % score, "%g" % max_score, status, reason])
-    return len(rows)

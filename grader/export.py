@@ -1,0 +1,96 @@
+"""Grades out of a course folder as CSV, in three layouts, every cell safe to open in a spreadsheet.
+
+* ``csv``: one row per student and assignment (score, max_score, status, reason);
+* ``lms``: one row per student, one column per assignment and a total, as an LMS gradebook imports;
+* ``checks``: one row per student and check (points, passed, diagnosis, message), for item analysis.
+
+Scores come from the gradebook, everything else from the verdicts in ``DIR/autograded/``. A
+student controls much of that text (file names end up in reasons, sandbox messages in checks): a
+text cell that a spreadsheet would read as a formula is written with a leading single quote.
+"""
+import csv
+from pathlib import Path
+
+from grader import course, gradebook
+from grader.autograde import read_verdict
+
+FORMATS = ("csv", "lms", "checks")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NO_VERDICT = "no verdict file: graded outside this tool?"
+
+
+def spreadsheet_cell(value):
+    """``value`` as a CSV cell: a number (int or float, not bool) as a number, e.g. ``-1`` or
+    ``12.5``; any other value as text, prefixed with ``'`` when it starts with a character that
+    makes a spreadsheet read a formula (= + - @ tab carriage-return, OWASP's CSV-injection advice)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "%.10g" % value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def course_records(root):
+    """``[(student, assignment, score, max_score, verdict or None)]`` for every submission in the
+    gradebook of the course folder ``root``, sorted by student and assignment."""
+    klass = course.Course(root)
+    if not (klass.root / "gradebook.db").is_file():
+        raise FileNotFoundError("%s has no gradebook.db: run autograde first" % klass.root)
+    return [(student, assignment, score, max_score, read_verdict(klass, student, assignment))
+            for student, assignment, score, max_score in gradebook.submission_scores(klass.db_url)]
+
+
+def submission_rows(records):
+    """The ``csv`` layout: a header and one row per submission."""
+    rows = [["student_id", "assignment", "score", "max_score", "status", "reason"]]
+    for student, assignment, score, max_score, verdict in records:
+        status, reason = (verdict.status, verdict.reason) if verdict else ("unknown", NO_VERDICT)
+        rows.append([student, assignment, score, max_score, status, reason])
+    return rows
+
+
+def lms_rows(records):
+    """The ``lms`` layout: ``Student, <assignment>..., Total`` and one row per student; an
+    assignment the student did not submit is an empty cell (and adds nothing to the total)."""
+    assignment_names = sorted({record[1] for record in records})
+    scores = {}
+    for student, assignment, score, _, _ in records:
+        scores.setdefault(student, {})[assignment] = score
+    rows = [["Student"] + assignment_names + ["Total"]]
+    for student in sorted(scores):
+        mine = scores[student]
+        rows.append([student] + [mine.get(name, "") for name in assignment_names] + [sum(mine.values())])
+    return rows
+
+
+def check_rows(records):
+    """The ``checks`` layout: one row per student and check of every verdict (ungradable
+    submissions have no checks, hence no rows); ``passed`` is 1 or 0."""
+    rows = [["student_id", "assignment", "grade_id", "check", "points", "passed", "diagnosis", "message"]]
+    for student, assignment, _, _, verdict in records:
+        for check in verdict.checks if verdict else []:
+            rows.append([student, assignment, check["grade_id"], check["name"], check["points"],
+                         int(bool(check["passed"])), check.get("diagnosis", ""), check.get("message", "")])
+    return rows
+
+
+LAYOUTS = {"csv": submission_rows, "lms": lms_rows, "checks": check_rows}
+
+
+def write_rows(rows, destination):
+    """Write ``rows`` (lists of values) to the CSV file ``destination``, every value through
+    :func:`spreadsheet_cell`, quoted only where needed (commas, quotes, newlines)."""
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with open(destination, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL)
+        writer.writerows([spreadsheet_cell(value) for value in row] for row in rows)
+
+
+def export(root, destination, layout="csv"):
+    """Write the grades of the course folder ``root`` to ``destination`` in ``layout`` (one of
+    :data:`FORMATS`); returns the number of rows written below the header."""
+    if layout not in LAYOUTS:
+        raise ValueError("unknown export format %r: use one of %s" % (layout, ", ".join(FORMATS)))
+    rows = LAYOUTS[layout](course_records(root))
+    write_rows(rows, destination)
+    return len(rows) - 1
