@@ -57,6 +57,12 @@ def command_autograde(arguments):
     return min(len(summary.ungradable), 100)
 
 
+def command_feedback(arguments):
+    from grader import feedback
+    feedback.feedback(arguments.assignment, arguments.root, student=arguments.student)
+    return 0
+
+
 def command_export(arguments):
     rows = export.export(arguments.root, arguments.to, arguments.format)
     print("wrote %d row(s) to %s" % (rows, arguments.to))
@@ -94,6 +100,12 @@ def parser():
     sub.add_argument("--student", help="grade only this student")
     sub.add_argument("--force", action="store_true", help="regrade submissions already graded")
     sub.set_defaults(run=command_autograde)
+    sub = commands.add_parser("feedback", help="write an HTML feedback page per graded submission to "
+                                               "DIR/feedback/<student>/ASSIGNMENT/ASSIGNMENT.html")
+    sub.add_argument("assignment")
+    sub.add_argument("--root", required=True, help="the course folder DIR")
+    sub.add_argument("--student", help="write only this student's page")
+    sub.set_defaults(run=command_feedback)
     sub = commands.add_parser("export", help="write grades as CSV")
     sub.add_argument("--root", required=True, help="the course folder DIR")
     sub.add_argument("--to", required=True, help="the CSV file to write")
