@@ -27,6 +27,25 @@ def blank_notebook():
     return read_notebook(course.release_notebook(A3))
 
 
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def answered(name, solution=None):
+    """The release of assignment ``name`` with every answer cell holding the source of the cell with the
+    same grade_id in ``solution`` (default: the solution notebook), its BEGIN/END SOLUTION lines removed:
+    what a student who solved everything hands in (a JSON dict)."""
+    release = read_notebook(course.release_notebook(name))
+    solution = solution or read_notebook(course.solution_notebook(name))
+    answers = {cell["metadata"]["nbgrader"]["grade_id"]: "".join(cell["source"]) for cell in solution["cells"]
+               if cell["metadata"].get("nbgrader", {}).get("solution")}
+    for cell in release["cells"]:
+        grading = cell["metadata"].get("nbgrader", {})
+        if grading.get("solution"):
+            cell["source"] = "\n".join(line for line in answers[grading["grade_id"]].split("\n")
+                                       if line.strip() not in SOLUTION_MARKERS)
+    return release
+
+
 def code_cell(source):
     return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
 

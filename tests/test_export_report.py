@@ -12,28 +12,10 @@ from grader import course, export, report
 from grader.autograde import autograde
 from grader.mutants import mutate_notebook, read_notebook
 from grader.verify import Verdict
-from tests.conftest import A3, write_submission
+from tests.conftest import A3, answered, write_submission
 
 MUTANT = "forward_sigmoid_hidden"   # its diagnosis holds an apostrophe, which html.escape changes
 STUDENTS = ["blank", "correct", "mutant", "not_json"]
-
-
-def solution_lines(cell):
-    """A solution cell's source without its ``### BEGIN SOLUTION`` / ``### END SOLUTION`` lines."""
-    lines = "".join(cell["source"]).splitlines(keepends=True)
-    return "".join(line for line in lines if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
-
-
-def solved_release(release, solution):
-    """The release notebook with every solution cell replaced by the solution's cell of the same grade_id."""
-    solved = copy.deepcopy(release)
-    answers = {cell["metadata"]["nbgrader"]["grade_id"]: solution_lines(cell) for cell in solution["cells"]
-               if cell["metadata"].get("nbgrader", {}).get("solution")}
-    for cell in solved["cells"]:
-        grading = cell["metadata"].get("nbgrader", {})
-        if grading.get("solution"):
-            cell["source"] = answers[grading["grade_id"]]
-    return solved
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +23,7 @@ def graded(tmp_path_factory, a3):
     """A class of four graded with ``autograde``: ``(root, {student: Verdict})``."""
     root = tmp_path_factory.mktemp("course")
     release = read_notebook(course.release_notebook(A3))
-    solved = solved_release(release, read_notebook(course.solution_notebook(A3)))
+    solved = answered(A3)
     mutant = next(mutant for mutant in a3.MUTANTS if mutant.id == MUTANT)
     write_submission(root, "correct", solved)
     write_submission(root, "mutant", mutate_notebook(solved, mutant))

@@ -18,7 +18,7 @@ from grader.autograde import autograde
 from grader.feedback import feedback, feedback_path, page
 from grader.mutants import mutate_notebook
 from grader.verify import Verdict, reference_outputs
-from tests.conftest import A3, code_cell, write_submission
+from tests.conftest import A3, answered, code_cell, write_submission
 
 SCRIPT = "<script>alert(1)</script>"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -33,18 +33,6 @@ def source_of(cell):
 
 def grade_id_of(cell):
     return cell["metadata"].get("nbgrader", {}).get("grade_id")
-
-
-def filled_release(blank, solution):
-    """The release with each solution cell replaced by the solution's cell of the same grade_id, its
-    ### BEGIN / END SOLUTION lines removed: what a student who solved everything hands in."""
-    solved = {grade_id_of(cell): source_of(cell) for cell in solution["cells"] if grade_id_of(cell)}
-    filled = copy.deepcopy(blank)
-    for cell in filled["cells"]:
-        if cell["metadata"].get("nbgrader", {}).get("solution") and cell["cell_type"] == "code":
-            lines = solved[grade_id_of(cell)].split("\n")
-            cell["source"] = "\n".join(line for line in lines if line.strip() not in (BEGIN, END))
-    return filled
 
 
 def hostile(notebook):
@@ -67,10 +55,10 @@ def hostile(notebook):
 
 
 @pytest.fixture(scope="module")
-def feedback_class(tmp_path_factory, solution_notebook, blank_notebook, a3):
+def feedback_class(tmp_path_factory, blank_notebook, a3):
     """A graded class and its pages: ``(root, pages by student, seconds per page, feedback's Counts)``."""
     root = tmp_path_factory.mktemp("course")
-    solved = filled_release(blank_notebook, solution_notebook)
+    solved = answered(A3)
     mutant = next(mutant for mutant in a3.MUTANTS if mutant.id == MUTANT)
     write_submission(root, "correct", solved)
     write_submission(root, "mutant", mutate_notebook(solved, mutant))

@@ -18,6 +18,7 @@ from nbgrader import __version__ as nbgrader_version
 
 from grader import assignments, course
 from grader.course import REPOSITORY
+from tests.conftest import answered
 from tests.jupyterlab_driver import LabServer, Student, missing_browser_parts, start_browser
 
 KINDS = ("blank", "solution")
@@ -70,17 +71,6 @@ def check_cells_with_their_part(notebook):
             found.append((cell, names))
             names = set()
     return found
-
-
-def solution_copy(assignment):
-    """The release of ``assignment`` whose solution cells hold the source of the same grade_id in solutions/."""
-    notebook = nbformat.read(course.release_notebook(assignment), as_version=4)
-    solution = nbformat.read(course.solution_notebook(assignment), as_version=4)
-    sources = {nbgrader(cell)["grade_id"]: cell.source for cell in solution.cells if "grade_id" in nbgrader(cell)}
-    for cell in notebook.cells:
-        if is_solution(cell):
-            cell.source = sources[nbgrader(cell)["grade_id"]]
-    return notebook
 
 
 def errors(cell):
@@ -138,7 +128,7 @@ class Lab:
         shutil.copytree(course.release_notebook(assignment).parent, folder)
         path = folder / (assignment + ".ipynb")
         if kind == "solution":
-            nbformat.write(solution_copy(assignment), path)
+            nbformat.write(nbformat.from_dict(answered(assignment)), path)
         cells = nbformat.read(path, as_version=4).cells
         student = self.student
         try:

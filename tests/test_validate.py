@@ -17,7 +17,7 @@ import pytest
 from grader import assignments, course, judging, validation, validator, verify
 from grader.mutants import mutate_notebook, read_notebook
 from grader.reading import Definitions, extract_definitions, source_text
-from tests.conftest import with_function
+from tests.conftest import answered, with_function
 from tests.test_wrong_versions_located import named_place
 from tests.wrong_versions import WRONG_VERSIONS as FIRST_SET
 
@@ -29,7 +29,6 @@ BLOCKER = textwrap.dedent('''
                 raise ImportError("%s is not on a student's laptop" % name)
     sys.meta_path.insert(0, _Refuse())
 ''')
-MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 
 @pytest.fixture
@@ -54,20 +53,6 @@ def run_validate(folder, notebook, site):
                             env=environment, timeout=300)
     assert "Traceback" not in result.stderr, result.stderr
     return result.returncode, result.stdout
-
-
-def answered(name, solution=None):
-    """The release of ``name`` with every answer cell taken from ``solution`` (default: the solution)."""
-    release = read_notebook(course.release_notebook(name))
-    solution = solution or read_notebook(course.solution_notebook(name))
-    answers = {cell["metadata"]["nbgrader"]["grade_id"]: source_text(cell) for cell in solution["cells"]
-               if cell["metadata"].get("nbgrader", {}).get("solution")}
-    for cell in release["cells"]:
-        grading = cell["metadata"].get("nbgrader", {})
-        if grading.get("solution"):
-            cell["source"] = "\n".join(line for line in answers[grading["grade_id"]].split("\n")
-                                       if not MARKERS.match(line))
-    return release
 
 
 def write(folder, notebook, file_name="submission.ipynb"):
