@@ -18,8 +18,7 @@ import numpy as np
 
 from grader import harness, judging, localise, sandbox, secret
 from grader.checks import Evaluated, Foreign, Outcome, copy_arguments
-from grader.judging import (MAX_MESSAGE_CHARS, _bounded_notes, _shown, explain_missing_name,  # noqa: F401
-                            judge, judge_safely)
+from grader.judging import _bounded_notes, explain_missing_name, judge_safely
 from grader.mutants import mutant_functions
 from grader.notebook import READ_SECONDS, load_definitions
 from grader.results import parse_events

@@ -11,8 +11,9 @@ import pytest
 from backprop import activations, bug_hunt, deep
 from grader import assignments, course, harness, secret
 from grader.checks import Outcome
+from grader.judging import judge_safely
 from grader.mutants import load_functions, mutant_functions, read_notebook
-from grader.verify import Diagnoser, grade_notebook, judge_safely, reference_outputs
+from grader.verify import Diagnoser, grade_notebook, reference_outputs
 
 A6 = "a6_bug_hunt"
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from backprop import checkpoint, deep
-from grader import assignments, course, harness, sandbox, secret, verify
+from grader import assignments, course, harness, judging, sandbox, secret, verify
 from grader.checks import Outcome, compare
 from grader.mutants import read_notebook
 from tests.conftest import grade_file
@@ -268,7 +268,7 @@ def test_lowering_the_peak_without_checkpointing_earns_nothing(a7, peaks, memory
     if refused_by == "held up to":
         assert verdict[1] == a7.MEMORY_DIAGNOSIS
         assert outcome.peak_memory_bytes > 1.15 * a7.threshold(*peaks)
-        assert "…" not in verify._shown(verdict[0]).split("held up to")[1], "the figures survive the mask"
+        assert "…" not in judging._shown(verdict[0]).split("held up to")[1], "the figures survive the mask"
 
 
 def test_a_peak_above_or_below_the_threshold_decides_alone(a7, memory_case, monkeypatch):

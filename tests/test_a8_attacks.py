@@ -37,7 +37,7 @@ from grader import course, harness, secret
 from grader.assignments import a8_autodiff_engine as a8
 from grader.checks import DECIMAL, Foreign, Outcome
 from grader.mutants import read_notebook
-from grader.verify import MAX_MESSAGE_CHARS
+from grader.judging import MAX_MESSAGE_CHARS
 from tests.conftest import grade_file, with_cell, with_function
 from tests.test_a8 import MICROGRAD, finite_differences
 

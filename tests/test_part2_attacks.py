@@ -22,7 +22,8 @@ from backprop import bug_hunt
 from grader import assignments, course, harness, secret
 from grader.checks import Foreign, Outcome
 from grader.mutants import load_functions, read_notebook
-from grader.verify import Diagnoser, judge, reference_outputs
+from grader.judging import judge
+from grader.verify import Diagnoser, reference_outputs
 from tests.conftest import grade_file, with_cell
 from tests.test_a6 import _fixed_code, _judged
 
