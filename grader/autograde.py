@@ -5,11 +5,12 @@ into the gradebook as soon as it is known, so an interrupted run loses nothing: 
 submissions whose verdict was made from the same notebook by the same grader (``--force`` regrades).
 """
 import hashlib
+import itertools
 import os
 import sys
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from nbgrader.api import Gradebook
@@ -27,6 +28,40 @@ class Summary:
     graded: int = 0
     skipped: int = 0
     ungradable: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One submission to grade, with everything a worker needs (picklable: a worker may be elsewhere).
+
+    ``data`` is the notebook's bytes, read safely by the parent; when it could not be read, ``data``
+    is None and ``reason`` says why.
+    """
+    student: str
+    assignment: str
+    data: bytes | None
+    reason: str | None
+    key: bytes
+    grader: str
+    limits: sandbox.Limits = sandbox.Limits()
+
+
+def grade_task(task):
+    """``(verdict, fingerprint)`` of one :class:`Task`; the fingerprint is that of the very bytes graded."""
+    assignment = assignments.load(task.assignment)
+    fingerprint = submission_fingerprint(task.data, task.reason, task.grader)
+    if task.reason is not None:
+        return Verdict(task.student, task.assignment, "ungradable", 0.0, total_points(assignment),
+                       reason=task.reason), fingerprint
+    try:
+        verdict = grade_submission(task.data, assignment, course.solution_notebook(task.assignment), task.key,
+                                   task.student, limits=task.limits)
+    except Exception as error:  # noqa: BLE001 - one broken submission must not stop the class
+        traceback.print_exc()
+        verdict = Verdict(task.student, task.assignment, "ungradable", 0.0, total_points(assignment),
+                          reason="the grader failed on this submission (%s: %s); please report it"
+                          % (type(error).__name__, error))
+    return verdict, fingerprint
 
 
 def grader_fingerprint(assignment):
@@ -91,27 +126,12 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
         print("%d submission(s) already graded with this grader and unchanged: skipped (use --force to "
               "regrade)" % summary.skipped, file=out)
 
-    def grade(name):
-        """``(verdict, fingerprint)``: the fingerprint is that of the very bytes graded."""
-        data, reason = read_for_grading(klass, name, assignment_name)
-        if reason is not None:
-            verdict = Verdict(name, assignment_name, "ungradable", 0.0, total_points(assignment), reason=reason)
-            return verdict, submission_fingerprint(None, reason, grader)
-        try:
-            verdict = grade_submission(data, assignment, solution, key, name, limits=limits)
-        except Exception as error:  # noqa: BLE001 - one broken submission must not stop the class
-            traceback.print_exc(file=out)
-            verdict = Verdict(name, assignment_name, "ungradable", 0.0, total_points(assignment),
-                              reason="the grader failed on this submission (%s: %s); please report it"
-                              % (type(error).__name__, error))
-        return verdict, submission_fingerprint(data, reason, grader)
-
     started = time.monotonic()
+    tasks = (Task(name, assignment_name, *read_for_grading(klass, name, assignment_name), key, grader, limits)
+             for name in todo)
     with ThreadPoolExecutor(max_workers=jobs) as pool, Gradebook(klass.db_url) as book:
-        futures = {pool.submit(grade, name): name for name in todo}
-        for done, future in enumerate(as_completed(futures), start=1):
-            name = futures[future]
-            verdict, fingerprint = future.result()
+        for done, (task, (verdict, fingerprint)) in enumerate(graded(pool, tasks, 2 * jobs), start=1):
+            name = task.student
             _store(klass, book, verdict, fingerprint, solution.stem)
             if verdict.status == "graded":
                 summary.graded += 1
@@ -124,6 +144,21 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
           % (assignment_name, summary.graded, len(summary.ungradable), summary.skipped,
              time.monotonic() - started), file=out)
     return summary
+
+
+def graded(pool, tasks, in_flight):
+    """``(task, grade_task(task))`` for every task, as each finishes, with at most ``in_flight``
+    submitted to ``pool`` at once (so at most that many notebooks are held in memory)."""
+    tasks = iter(tasks)
+    running = {}
+    while True:
+        for task in itertools.islice(tasks, in_flight - len(running)):
+            running[pool.submit(grade_task, task)] = task
+        if not running:
+            return
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in finished:
+            yield running.pop(future), future.result()
 
 
 def _to_grade(klass, students, assignment_name, grader, force, summary):

@@ -63,12 +63,14 @@ def folder_problem(path):
 class Course:
     """An instructor's course folder."""
 
-    def __init__(self, root):
+    def __init__(self, root, db_url=None):
         self.root = Path(root).resolve()
+        self._db_url = db_url
 
     @property
     def db_url(self):
-        return "sqlite:///" + str(self.root / "gradebook.db")
+        """The gradebook's SQLAlchemy URL: the one given, else ``DIR/gradebook.db`` (nbgrader's default)."""
+        return self._db_url or "sqlite:///" + str(self.root / "gradebook.db")
 
     @property
     def submitted(self):
