@@ -1,9 +1,9 @@
 """The instructor's package: releases, trusted verification and grade export (``python -m grader``)."""
-import os
 import sys
 
-# nbgrader's Gradebook runs the `alembic` command it installs beside this interpreter; make sure it
-# is found even when the virtual environment is not activated (e.g. `.venv/bin/python -m grader`).
-_BIN = os.path.dirname(sys.executable)
-if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+# jsonschema, which nbformat imports, builds an Earley parser for RFC 3987 (the "iri" formats) when
+# the optional package rfc3987_syntax is installed: 2 to 5 s at every start here. No notebook
+# schema and no check of this package uses those formats, so unless something imported jsonschema
+# already (a Jupyter server loading grader.lab keeps its own), jsonschema is left without them.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)

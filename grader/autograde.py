@@ -9,15 +9,16 @@ import itertools
 import os
 import sys
 import time
-import traceback
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+import multiprocessing
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from nbgrader.api import Gradebook
 
 from grader import assignments, course, gradebook, sandbox, secret
 from grader.submission import Ungradable, read_submission
-from grader.verify import Verdict, grade_submission, total_points
+from grader.task import Task, grade_task, submission_fingerprint, ungradable
+from grader.verify import Verdict
 
 GRADER_FILES = ("grader/*.py", "grader/assignments/*.py", "backprop/*.py")
 
@@ -30,53 +31,12 @@ class Summary:
     ungradable: list = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Task:
-    """One submission to grade, with everything a worker needs (picklable: a worker may be elsewhere).
-
-    ``data`` is the notebook's bytes, read safely by the parent; when it could not be read, ``data``
-    is None and ``reason`` says why.
-    """
-    student: str
-    assignment: str
-    data: bytes | None
-    reason: str | None
-    key: bytes
-    grader: str
-    limits: sandbox.Limits = sandbox.Limits()
-
-
-def grade_task(task):
-    """``(verdict, fingerprint)`` of one :class:`Task`; the fingerprint is that of the very bytes graded."""
-    assignment = assignments.load(task.assignment)
-    fingerprint = submission_fingerprint(task.data, task.reason, task.grader)
-    if task.reason is not None:
-        return Verdict(task.student, task.assignment, "ungradable", 0.0, total_points(assignment),
-                       reason=task.reason), fingerprint
-    try:
-        verdict = grade_submission(task.data, assignment, course.solution_notebook(task.assignment), task.key,
-                                   task.student, limits=task.limits)
-    except Exception as error:  # noqa: BLE001 - one broken submission must not stop the class
-        traceback.print_exc()
-        verdict = Verdict(task.student, task.assignment, "ungradable", 0.0, total_points(assignment),
-                          reason="the grader failed on this submission (%s: %s); please report it"
-                          % (type(error).__name__, error))
-    return verdict, fingerprint
-
-
 def grader_fingerprint(assignment):
     """Changes whenever the grading code, the reference or the solution notebook changes."""
     digest = hashlib.sha256()
     files = sorted(path for pattern in GRADER_FILES for path in course.REPOSITORY.glob(pattern))
     for path in files + [course.solution_notebook(assignment)]:
         digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def submission_fingerprint(data, reason, grader):
-    """Identifies a submission's bytes (or, if it could not be read, the reason) and the grader."""
-    digest = hashlib.sha256(grader.encode())
-    digest.update(b"bytes\0" + data if reason is None else b"refused\0" + reason.encode())
     return digest.hexdigest()
 
 
@@ -129,8 +89,8 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
     started = time.monotonic()
     tasks = (Task(name, assignment_name, *read_for_grading(klass, name, assignment_name), key, grader, limits)
              for name in todo)
-    with ThreadPoolExecutor(max_workers=jobs) as pool, Gradebook(klass.db_url) as book:
-        for done, (task, (verdict, fingerprint)) in enumerate(graded(pool, tasks, 2 * jobs), start=1):
+    with Gradebook(klass.db_url) as book:
+        for done, (task, (verdict, fingerprint)) in enumerate(graded(local_workers, tasks, jobs), start=1):
             name = task.student
             _store(klass, book, verdict, fingerprint, solution.stem)
             if verdict.status == "graded":
@@ -146,19 +106,64 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
     return summary
 
 
-def graded(pool, tasks, in_flight):
-    """``(task, grade_task(task))`` for every task, as each finishes, with at most ``in_flight``
-    submitted to ``pool`` at once (so at most that many notebooks are held in memory)."""
-    tasks = iter(tasks)
-    running = {}
-    while True:
-        for task in itertools.islice(tasks, in_flight - len(running)):
-            running[pool.submit(grade_task, task)] = task
-        if not running:
-            return
-        finished, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in finished:
-            yield running.pop(future), future.result()
+def local_workers(jobs):
+    """A pool of ``jobs`` worker processes that grade one :class:`Task` at a time each.
+
+    They are trusted processes forked from a server that has ``grader.task`` loaded; the parent
+    only reads the submissions and stores the verdicts, so judging runs on every core.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["grader.task"])
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+
+
+def graded(start_pool, tasks, workers, grade=grade_task):
+    """``(task, grade(task))`` for every task, as each finishes.
+
+    ``start_pool(n)`` makes an executor of ``n`` workers; ``workers`` tasks are graded at once, and
+    as many more wait submitted (so a worker never waits for the parent, and at most ``2 * workers``
+    notebooks are held in memory). When a worker dies (or its pool
+    breaks), every task it was grading with others is graded again, alone, in a pool of its own;
+    a task whose worker dies again gets an ungradable verdict that says so.
+    """
+    tasks, suspects, running = iter(tasks), [], {}
+    in_flight = 2 * workers
+    pool = start_pool(workers)
+    try:
+        while True:
+            for task in itertools.islice(tasks, in_flight - len(running)):
+                running[pool.submit(grade, task)] = task
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = running.pop(future)
+                if future.exception() is None:
+                    yield task, future.result()
+                else:
+                    suspects.append(task)
+            if suspects and isinstance(pool, ProcessPoolExecutor):  # a local pool breaks as a whole
+                suspects += running.values()
+                running.clear()
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = start_pool(workers)
+            for task in suspects:
+                yield task, grade_alone(start_pool, task, grade)
+            suspects = []
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def grade_alone(start_pool, task, grade=grade_task):
+    """``grade(task)`` in a pool of its own; an ungradable verdict if its worker dies again."""
+    with start_pool(1) as pool:
+        future = pool.submit(grade, task)
+        error = future.exception()
+    if error is None:
+        return future.result()
+    reason = ("the grading process died twice while grading this submission (%s); please report it"
+              % (type(error).__name__,))
+    return ungradable(task, reason), submission_fingerprint(task.data, task.reason, task.grader)
 
 
 def _to_grade(klass, students, assignment_name, grader, force, summary):

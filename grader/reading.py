@@ -4,6 +4,7 @@ Grading runs the student's *definitions*, not the notebook: from every code cell
 parent keeps top-level imports, ``def`` and ``class`` statements, assignments that call
 nothing (``EPSILON = 1e-8``, ``relu = lambda z: np.maximum(0, z)``: a lambda's body is not run
 when it is assigned) and ``try``/``if`` blocks made only of these, and drops everything else
+(and the imports that nothing it keeps uses)
 (training loops, plots, prints, calls to ``get_ipython()``). So a slow training cell costs no
 marks, and nothing that a cell does at top level (patching, input transformers, ``sys.exit()``)
 runs at all. What is kept still runs only inside the sandbox.
@@ -93,17 +94,54 @@ def source_text(cell):
 def extract_definitions(sources, seconds_per_cell=None):
     """Keep imports, definitions and call-free assignments of each cell (see module docstring).
 
+    An import that no kept statement uses is dropped too (``import matplotlib.pyplot as plt`` for a
+    plot that is itself dropped): it would cost every sandbox its import time and change nothing.
     ``seconds_per_cell`` (only in a process of its own: it uses SIGALRM) skips a cell that takes
     longer to read, with a note, and goes on with the next.
     """
-    cells, problems, skipped, dropped = [], [], {}, []
+    problems = []
+    parsed = _parse_cells(sources, seconds_per_cell, problems)
+    used = _names_used(statement for _, _, _, kept in parsed for statement in kept)
+    cells, skipped, dropped = [], {}, []
+    for index, code, tree, kept in parsed:
+        kept = [statement for statement in kept if not _unused_import(statement, used)]
+        try:
+            with _PARSING, _time_limit(seconds_per_cell):
+                kept_code = _kept_code(code, kept) if kept else ""
+        except (CellTooSlow, ValueError, RecursionError, MemoryError) as error:
+            problems.append("code cell %d: %s; its definitions were skipped" % (index, _why_unread(error)))
+            continue
+        if kept:
+            cells.append({"index": index, "code": kept_code})
+        for statement in tree.body:
+            names = _assigned_names(statement)
+            if statement in kept:
+                for name in names:
+                    skipped.pop(name, None)
+            else:
+                skipped.update(dict.fromkeys(names, index))
+                dropped.append({"cell": index, "line": statement.lineno,
+                                "text": _first_line(code, statement)})
+    return Definitions(cells=cells, problems=problems, skipped=skipped, dropped=dropped)
+
+
+def _why_unread(error):
+    if isinstance(error, CellTooSlow):
+        return "it took too long to read"
+    if isinstance(error, ValueError):
+        return str(error)
+    return "it nests too deeply to be read"
+
+
+def _parse_cells(sources, seconds_per_cell, problems):
+    """``[(index, code, tree, definitions)]`` for each code cell that parses, in order; a note in
+    ``problems`` for each that does not (or that starts with a cell magic the grader does not run)."""
+    parsed = []
     for index, source in enumerate(sources, start=1):
         magic = cell_magic(source)
         try:
             with _PARSING, _time_limit(seconds_per_cell):
                 code, tree = _parse_cell(source, magic)
-                kept = [statement for statement in tree.body if _is_definition(statement)]
-                kept_code = _kept_code(code, kept) if kept else ""
         except CellTooSlow:
             problems.append("code cell %d took longer than %g s to read (thousands of %%magic or !shell "
                             "lines?); its definitions were skipped" % (index, seconds_per_cell))
@@ -122,18 +160,34 @@ def extract_definitions(sources, seconds_per_cell=None):
         if magic not in BODY_IN_NAMESPACE | {None}:
             problems.append("code cell %d starts with %%%%%s, which the grader does not run: definitions in "
                             "it were not read (move them to a cell of their own)" % (index, magic))
-        if kept:
-            cells.append({"index": index, "code": kept_code})
-        for statement in tree.body:
-            names = _assigned_names(statement)
-            if statement in kept:
-                for name in names:
-                    skipped.pop(name, None)
-            else:
-                skipped.update(dict.fromkeys(names, index))
-                dropped.append({"cell": index, "line": statement.lineno,
-                                "text": _first_line(code, statement)})
-    return Definitions(cells=cells, problems=problems, skipped=skipped, dropped=dropped)
+        parsed.append((index, code, tree, [statement for statement in tree.body if _is_definition(statement)]))
+    return parsed
+
+
+# Names through which code can reach a global it does not name: with any of them in the kept code,
+# every import is kept.
+INDIRECT_ACCESS = frozenset({"globals", "vars", "locals", "eval", "exec", "__import__", "__builtins__"})
+
+
+def _names_used(statements):
+    """Every name that the ``statements`` mention (read, write or delete); all of them if any may
+    reach globals indirectly (see ``INDIRECT_ACCESS``): then None."""
+    used = set()
+    for statement in statements:
+        used.update(node.id for node in ast.walk(statement) if isinstance(node, ast.Name))
+    return None if used & INDIRECT_ACCESS else used
+
+
+def _unused_import(statement, used):
+    """Whether ``statement`` is a top-level import none of whose names is ``used`` (None: all are).
+
+    ``from __future__`` and ``from ... import *`` imports are always kept."""
+    if used is None or not isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return False
+    if isinstance(statement, ast.ImportFrom) and (statement.module == "__future__"
+                                                  or any(alias.name == "*" for alias in statement.names)):
+        return False
+    return not set(_assigned_names(statement)) & used
 
 
 def _first_line(code, statement, limit=60):

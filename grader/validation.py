@@ -219,8 +219,8 @@ def reading_report(definitions, functions, check_cells=()):
     for statement in definitions.dropped:
         by_cell.setdefault(statement["cell"], []).append(statement)
     kept_cells = [cell["index"] for cell in definitions.cells]
-    lines.append("The grader runs the imports, def and class statements and constant assignments of "
-                 "code cells %s; everything else is dropped, never run when grading:"
+    lines.append("The grader runs the def and class statements, constant assignments and the imports "
+                 "they use of code cells %s; everything else is dropped, never run when grading:"
                  % _numbers(kept_cells) if kept_cells else "The grader finds nothing to run in this notebook.")
     checks = sorted(set(check_cells) & set(by_cell))
     if checks:

@@ -3,10 +3,14 @@ import csv
 import sqlite3
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
+from nbgrader.dbutil import write_alembic_ini
 
 from grader import assignments, course
+from grader.gradebook import alembic_head
 from grader.mutants import mutate_notebook
 from grader.verify import total_points
 from tests.cheats import CHEATS, fill
@@ -129,3 +133,13 @@ def test_written_answers_are_left_to_an_instructor(tmp_path):
     assert written and all(score is None and needs for _, score, needs in written)
     assert automatic and all(score is not None and not needs for _, score, needs in automatic)
     assert sum(score for _, score, _ in automatic) == total_points(assignments.load(name))
+
+
+def test_a_new_gradebook_is_stamped_with_the_revision_alembic_itself_reports():
+    """The in-process head (grader.gradebook.alembic_head) is what ``alembic heads`` prints."""
+    with tempfile.TemporaryDirectory() as folder:
+        ini = Path(folder) / "alembic.ini"
+        write_alembic_ini(str(ini), "sqlite://")
+        printed = subprocess.run([str(Path(sys.executable).with_name("alembic")), "-c", str(ini), "heads"],
+                                 capture_output=True, text=True, check=True).stdout
+    assert printed.split()[0] == alembic_head()

@@ -69,18 +69,39 @@ NOT_LINE_ENDS = ["\f", "\v", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
 
 @pytest.mark.parametrize("character", NOT_LINE_ENDS, ids=[hex(ord(c)) for c in NOT_LINE_ENDS])
 def test_only_python_line_ends_count_so_a_dropped_statement_never_runs(character):
-    cell = "x = 1  # a%sb\nwhile True: pass\nimport numpy as np\n" % character
+    cell = "x = 1  # a%sb\nwhile True: pass\nimport numpy as np\nones = np.ones\n" % character
     definitions = extract_definitions([cell])
     kept = definitions.cells[0]["code"]
     assert "while" not in kept
-    assert [type(node).__name__ for node in ast.parse(kept).body] == ["Assign", "Import"]
+    assert [type(node).__name__ for node in ast.parse(kept).body] == ["Assign", "Import", "Assign"]
     assert kept.split("\n")[2] == "import numpy as np", "line numbers stay those of the cell"
 
 
 def test_a_statement_sharing_a_line_with_a_dropped_one_keeps_only_its_own_text():
-    cell = "import os; os.system('touch /tmp/x')\nLIMIT = 3; print(LIMIT); import sys\n"
+    cell = "import os; os.system('touch /tmp/x')\nLIMIT = 3; print(LIMIT); import sys\nsep = os.sep, sys\n"
     kept = extract_definitions([cell]).cells[0]["code"]
-    assert kept == "import os\nLIMIT = 3; import sys\n"
+    assert kept == "import os\nLIMIT = 3; import sys\nsep = os.sep, sys\n"
+
+
+def test_an_import_that_nothing_kept_uses_is_dropped_and_listed():
+    cells = ["import numpy as np\nimport matplotlib.pyplot as plt\nfrom math import pi, tau\n",
+             "def area(r):\n    return pi * r ** 2\n",
+             "plt.plot(area(np.arange(3)))\n"]
+    definitions = extract_definitions(cells)
+    assert definitions.cells[0]["code"] == "\n\nfrom math import pi, tau\n", "np and plt only serve a dropped call"
+    assert {"cell": 1, "line": 2, "text": "import matplotlib.pyplot as plt"} in definitions.dropped
+    assert definitions.skipped == {"np": 1, "plt": 1}
+
+
+def test_future_and_star_imports_are_kept_though_no_name_of_theirs_is_used():
+    cell = "from __future__ import annotations\nfrom math import *\n"
+    assert extract_definitions([cell]).cells[0]["code"] == cell
+
+
+@pytest.mark.parametrize("reach", ["globals()", "vars()", "eval('plt')", "__import__('sys')"])
+def test_every_import_is_kept_when_kept_code_may_reach_globals_by_name(reach):
+    definitions = extract_definitions(["import matplotlib.pyplot as plt\ndef names():\n    return %s\n" % reach])
+    assert definitions.cells[0]["code"].startswith("import matplotlib.pyplot as plt\n")
 
 
 def _with_character_in_every_solution_cell(solution_notebook, character):
