@@ -8,11 +8,12 @@ STAMP := $(VENV)/.installed
 .PHONY: book test venv system-deps clean pdf
 
 # The trusted grader isolates student code with bubblewrap (and setpriv, from util-linux); browser
-# tests drive Chromium, some of them through chromedriver.
+# tests drive Chromium, some of them through chromedriver; tests/test_postgres.py runs a throwaway
+# PostgreSQL server (Debian puts its binaries in /usr/lib/postgresql/<version>/bin, off PATH).
 system-deps:
-	@if ! command -v bwrap >/dev/null || ! command -v setpriv >/dev/null || ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap util-linux chromium chromium-driver >/dev/null; \
-	  else echo "please install: bubblewrap util-linux chromium chromium-driver" >&2; exit 1; fi; fi
+	@if ! command -v bwrap >/dev/null || ! command -v setpriv >/dev/null || ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap util-linux chromium chromium-driver postgresql >/dev/null; \
+	  else echo "please install: bubblewrap util-linux chromium chromium-driver postgresql" >&2; exit 1; fi; fi
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)

@@ -4,8 +4,11 @@ import json
 import sys
 from pathlib import Path
 
-from grader import assignments, autograde, course, export, release, sandbox, selfcheck, validation
+from grader import assignments, autograde, course, database, export, release, sandbox, selfcheck, validation
 from grader.notebook import load_definitions
+
+DB_HELP = ("the gradebook's SQLAlchemy URL (default: sqlite DIR/gradebook.db); "
+           "e.g. postgresql://user@host/course")
 
 
 def _assignment_names(name):
@@ -51,7 +54,8 @@ def command_validate(arguments):
 
 def command_autograde(arguments):
     summary = autograde.autograde(arguments.assignment, arguments.root, jobs=arguments.jobs,
-                                  student=arguments.student, force=arguments.force)
+                                  student=arguments.student, force=arguments.force,
+                                  db_url=database.checked_url(arguments.db))
     for student, reason in summary.ungradable:
         print("could not grade %s: %s" % (student, reason), file=sys.stderr)
     return min(len(summary.ungradable), 100)
@@ -64,7 +68,7 @@ def command_feedback(arguments):
 
 
 def command_export(arguments):
-    rows = export.export(arguments.root, arguments.to, arguments.format)
+    rows = export.export(arguments.root, arguments.to, arguments.format, db_url=arguments.db)
     print("wrote %d row(s) to %s" % (rows, arguments.to))
     return 0
 
@@ -99,6 +103,7 @@ def parser():
     sub.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
     sub.add_argument("--student", help="grade only this student")
     sub.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    sub.add_argument("--db", help=DB_HELP)
     sub.set_defaults(run=command_autograde)
     sub = commands.add_parser("feedback", help="write an HTML feedback page per graded submission to "
                                                "DIR/feedback/<student>/ASSIGNMENT/ASSIGNMENT.html")
@@ -109,6 +114,7 @@ def parser():
     sub = commands.add_parser("export", help="write grades as CSV")
     sub.add_argument("--root", required=True, help="the course folder DIR")
     sub.add_argument("--to", required=True, help="the CSV file to write")
+    sub.add_argument("--db", help=DB_HELP)
     sub.add_argument("--format", choices=export.FORMATS, default="csv",
                      help="csv: a row per submission; lms: a row per student, a column per assignment; "
                           "checks: a row per student and check")

@@ -67,13 +67,13 @@ def _up_to_date(verdict_path, fingerprint):
 
 
 def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=sandbox.Limits(),
-              out=sys.stderr):
+              out=sys.stderr, db_url=None):
     """Grade ``root/submitted/*/assignment_name`` (or one student's); returns a :class:`Summary`."""
     assignment = assignments.load(assignment_name)
     sandbox.require_tools()
     if jobs < 1:
         raise ValueError("--jobs must be at least 1")
-    klass = course.Course(root)
+    klass = course.Course(root, db_url)
     students, refused = klass.student_folders(student)
     solution = course.solution_notebook(assignment_name)
     gradebook.record_assignment(klass.db_url, assignment_name, solution)

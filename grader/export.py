@@ -11,7 +11,7 @@ text cell that a spreadsheet would read as a formula is written with a leading s
 import csv
 from pathlib import Path
 
-from grader import course, gradebook
+from grader import course, database, gradebook
 from grader.autograde import read_verdict
 
 FORMATS = ("csv", "lms", "checks")
@@ -29,12 +29,12 @@ def spreadsheet_cell(value):
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def course_records(root):
+def course_records(root, db_url=None):
     """``[(student, assignment, score, max_score, verdict or None)]`` for every submission in the
-    gradebook of the course folder ``root``, sorted by student and assignment."""
-    klass = course.Course(root)
-    if not (klass.root / "gradebook.db").is_file():
-        raise FileNotFoundError("%s has no gradebook.db: run autograde first" % klass.root)
+    gradebook of the course folder ``root`` (at ``db_url``, default ``root/gradebook.db``), sorted by
+    student and assignment."""
+    klass = course.Course(root, database.gradebook_url(db_url))
+    database.check_gradebook(klass.db_url, must_exist=True)
     return [(student, assignment, score, max_score, read_verdict(klass, student, assignment))
             for student, assignment, score, max_score in gradebook.submission_scores(klass.db_url)]
 
@@ -86,11 +86,12 @@ def write_rows(rows, destination):
         writer.writerows([spreadsheet_cell(value) for value in row] for row in rows)
 
 
-def export(root, destination, layout="csv"):
-    """Write the grades of the course folder ``root`` to ``destination`` in ``layout`` (one of
-    :data:`FORMATS`); returns the number of rows written below the header."""
+def export(root, destination, layout="csv", db_url=None):
+    """Write the grades of the course folder ``root`` (its gradebook at ``db_url``, default
+    ``root/gradebook.db``) to ``destination`` in ``layout`` (one of :data:`FORMATS`); returns the
+    number of rows written below the header."""
     if layout not in LAYOUTS:
         raise ValueError("unknown export format %r: use one of %s" % (layout, ", ".join(FORMATS)))
-    rows = LAYOUTS[layout](course_records(root))
+    rows = LAYOUTS[layout](course_records(root, db_url))
     write_rows(rows, destination)
     return len(rows) - 1
