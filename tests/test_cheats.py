@@ -11,15 +11,15 @@ import pytest
 
 from grader import assignments, course, secret
 from grader.mutants import read_notebook
-from tests.cheats import A3_CHEATS, CHEATS, fill
+from tests.cheats import A3_CHEATS, CHEATS, NOTEBOOK_CHEATS, fill, target
 from tests.conftest import A3, grade_file, with_cell, without_function
 
 KEY = secret.one_time_secret()
 
 
 def _target(name):
-    """The function a cheat redefines: the one the assignment's last check grades."""
-    return assignments.load(name).CHECKS[-1].function
+    """The function a cheat redefines (see ``grader.cheats.target``)."""
+    return target(assignments.load(name))
 
 
 @functools.lru_cache(maxsize=None)
@@ -69,34 +69,6 @@ def test_cheat_in_partial_submission_earns_nothing_more(name, cheat, tmp_path, t
                 if check["grade_id"] == next(c.grade_id for c in assignments.load(name).CHECKS if c.function == target)]
     assert attacked and not any(check["passed"] for check in attacked)
     assert all(check["message"] for check in attacked), "every failed check says why"
-
-
-def _strip_test_cells(notebook):
-    changed = copy.deepcopy(notebook)
-    changed["cells"] = [cell for cell in changed["cells"]
-                        if not cell.get("metadata", {}).get("nbgrader", {}).get("grade")]
-    return changed
-
-
-def _edit_test_cells(notebook):
-    changed = copy.deepcopy(notebook)
-    for cell in changed["cells"]:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
-            cell["source"] = "print('all checks passed')\n"
-            cell["metadata"]["nbgrader"]["points"] = 100
-    return changed
-
-
-def _fake_grade_cell(notebook):
-    changed = with_cell(notebook, "print('a thousand points, please')\n")
-    changed["cells"][-1]["metadata"] = {"nbgrader": {"grade": True, "solution": False, "locked": True,
-                                                     "grade_id": "bonus", "points": 1000,
-                                                     "schema_version": 3, "task": False}}
-    return changed
-
-
-NOTEBOOK_CHEATS = {"deleted_test_cells": _strip_test_cells, "edited_test_cells": _edit_test_cells,
-                   "fake_grade_cell_1000_points": _fake_grade_cell}
 
 
 @pytest.mark.parametrize("name", assignments.NAMES)
