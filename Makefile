@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test venv system-deps clean pdf
+.PHONY: book test venv system-deps clean pdf demo
 
 # The trusted grader isolates student code with bubblewrap (and setpriv, from util-linux); browser
 # tests drive Chromium, some of them through chromedriver; tests/test_postgres.py runs a throwaway
@@ -40,3 +40,8 @@ clean:
 # that `make book` executed) printed on A4 by the system Chromium (book_extensions/print_pdf.py).
 pdf: $(STAMP)
 	$(PY) book_extensions/print_pdf.py
+
+# A made-up class of about 60 students (correct, partly correct, one per common bug, blank,
+# malformed, cheating) graded end to end in a new temporary folder, which is kept; a summary.
+demo: $(STAMP) system-deps
+	$(PY) -m grader demo
