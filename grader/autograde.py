@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from nbgrader.api import Gradebook
 
-from grader import assignments, course, gradebook, sandbox, secret
+from grader import assignments, autograded, course, gradebook, sandbox, secret
 from grader.submission import Ungradable, read_submission
 from grader.task import Task, grade_task, submission_fingerprint, ungradable
 from grader.verify import Verdict
@@ -92,7 +92,7 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
     with Gradebook(klass.db_url) as book:
         for done, (task, (verdict, fingerprint)) in enumerate(graded(local_workers, tasks, jobs), start=1):
             name = task.student
-            _store(klass, book, verdict, fingerprint, solution.stem)
+            _store(klass, book, verdict, fingerprint, solution.stem, task.data)
             if verdict.status == "graded":
                 summary.graded += 1
                 line = "%g/%g" % (verdict.score, verdict.max_score)
@@ -190,10 +190,11 @@ def report_refused(refused, out):
               "autograded/ or the gradebook" % len(refused), file=out, flush=True)
 
 
-def _store(klass, book, verdict, fingerprint, notebook):
+def _store(klass, book, verdict, fingerprint, notebook, data=None):
     path = klass.verdict_path(verdict.student, verdict.assignment)
     _write_atomically(path, verdict.to_json())
     gradebook.record_verdict(book, verdict, notebook)
+    autograded.write_autograded(klass, book, verdict, data, notebook)  # what formgrader shows
     _write_atomically(path.with_name("fingerprint"), fingerprint)
 
 

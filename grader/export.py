@@ -4,7 +4,10 @@
 * ``lms``: one row per student, one column per assignment and a total, as an LMS gradebook imports;
 * ``checks``: one row per student and check (points, passed, diagnosis, message), for item analysis.
 
-Scores come from the gradebook, everything else from the verdicts in ``DIR/autograded/``. A
+Scores come from the gradebook, as nbgrader counts them: a cell's manual score where an
+instructor gave one in formgrader, else its automatic score; ``csv`` says which submissions still
+need a manual grade (written answers not yet graded), and ``checks`` has a row per written answer
+with its manual score. Everything else comes from the verdicts in ``DIR/autograded/``. A
 student controls much of that text (file names end up in reasons, sandbox messages in checks): a
 text cell that a spreadsheet would read as a formula is written with a leading single quote.
 """
@@ -17,6 +20,7 @@ from grader.autograde import read_verdict
 FORMATS = ("csv", "lms", "checks")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NO_VERDICT = "no verdict file: graded outside this tool?"
+WRITTEN = "written answer"
 
 
 def spreadsheet_cell(value):
@@ -30,21 +34,24 @@ def spreadsheet_cell(value):
 
 
 def course_records(root, db_url=None):
-    """``[(student, assignment, score, max_score, verdict or None)]`` for every submission in the
+    """``[(student, assignment, score, max_score, verdict or None, (needs_manual_grade, written))]``
+    (``written``: ``[(grade_id, manual score or None, max_score)]``) for every submission in the
     gradebook of the course folder ``root`` (at ``db_url``, default ``root/gradebook.db``), sorted by
     student and assignment."""
     klass = course.Course(root, database.gradebook_url(db_url))
     database.check_gradebook(klass.db_url, must_exist=True)
-    return [(student, assignment, score, max_score, read_verdict(klass, student, assignment))
+    manual = gradebook.manual_grading(klass.db_url)
+    return [(student, assignment, score, max_score, read_verdict(klass, student, assignment),
+             manual.get((student, assignment), (False, [])))
             for student, assignment, score, max_score in gradebook.submission_scores(klass.db_url)]
 
 
 def submission_rows(records):
     """The ``csv`` layout: a header and one row per submission."""
-    rows = [["student_id", "assignment", "score", "max_score", "status", "reason"]]
-    for student, assignment, score, max_score, verdict in records:
+    rows = [["student_id", "assignment", "score", "max_score", "status", "reason", "needs_manual_grade"]]
+    for student, assignment, score, max_score, verdict, (needs_manual_grade, _) in records:
         status, reason = (verdict.status, verdict.reason) if verdict else ("unknown", NO_VERDICT)
-        rows.append([student, assignment, score, max_score, status, reason])
+        rows.append([student, assignment, score, max_score, status, reason, int(needs_manual_grade)])
     return rows
 
 
@@ -53,7 +60,7 @@ def lms_rows(records):
     assignment the student did not submit is an empty cell (and adds nothing to the total)."""
     assignment_names = sorted({record[1] for record in records})
     scores = {}
-    for student, assignment, score, _, _ in records:
+    for student, assignment, score, *_ in records:
         scores.setdefault(student, {})[assignment] = score
     rows = [["Student"] + assignment_names + ["Total"]]
     for student in sorted(scores):
@@ -64,12 +71,20 @@ def lms_rows(records):
 
 def check_rows(records):
     """The ``checks`` layout: one row per student and check of every verdict (ungradable
-    submissions have no checks, hence no rows); ``passed`` is 1 or 0."""
+    submissions have no checks, hence no rows); ``passed`` is 1 or 0. Then one row per written
+    answer (check ``written answer``, graded by hand): ``passed`` 1 for full marks, 0 for less,
+    empty while ungraded, and the manual score in the message."""
     rows = [["student_id", "assignment", "grade_id", "check", "points", "passed", "diagnosis", "message"]]
-    for student, assignment, _, _, verdict in records:
+    for student, assignment, _, _, verdict, (_, written) in records:
         for check in verdict.checks if verdict else []:
             rows.append([student, assignment, check["grade_id"], check["name"], check["points"],
                          int(bool(check["passed"])), check.get("diagnosis", ""), check.get("message", "")])
+        for grade_id, manual_score, max_score in written:
+            if manual_score is None:
+                rows.append([student, assignment, grade_id, WRITTEN, max_score, "", "", "needs a manual grade"])
+            else:
+                rows.append([student, assignment, grade_id, WRITTEN, max_score, int(manual_score >= max_score), "",
+                             "manual score %g / %g" % (manual_score, max_score)])
     return rows
 
 

@@ -25,6 +25,12 @@ def _points_by_grade_id(notebook):
     return points
 
 
+def _written_points(notebook):
+    """The points of the notebook's Markdown grade cells: written answers, graded by hand, not checked here."""
+    return sum(float(cell["metadata"]["nbgrader"]["points"]) for cell in notebook["cells"]
+               if cell["cell_type"] == "markdown" and cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
+
+
 def _check_points(assignment, solution):
     expected = _points_by_grade_id(solution)
     graded = {}
@@ -44,16 +50,23 @@ class Summary:
     mutants_caught: int = 0
     mutants: int = 0
     failures: list = field(default_factory=list)
+    by_hand: float = 0.0        # points of written answers: an instructor grades them in formgrader
 
 
 def table(summaries):
-    """The per-assignment table ``grader check`` prints at the end, as lines of text."""
-    lines = ["%-26s %6s %9s %7s %15s  %s" % ("assignment", "points", "solution", "blank", "mutants caught",
-                                              "result")]
+    """The per-assignment table ``grader check`` prints at the end, as lines of text.
+
+    ``points`` are the automatic ones, those the solution must earn in full; ``by hand`` the points
+    of written answers, which no check grades (they are marked for manual grading instead)."""
+    lines = ["%-26s %6s %7s %9s %7s %15s  %s" % ("assignment", "points", "by hand", "solution", "blank",
+                                                  "mutants caught", "result")]
     for row in summaries:
-        lines.append("%-26s %6g %9g %7g %15s  %s" % (
-            row.assignment, row.points, row.solution_score, row.blank_score,
-            "%d/%d" % (row.mutants_caught, row.mutants), "FAIL" if row.failures else "ok"))
+        lines.append("%-26s %6g %7s %9g %7g %15s  %s" % (
+            row.assignment, row.points, "%g" % row.by_hand if row.by_hand else "-", row.solution_score,
+            row.blank_score, "%d/%d" % (row.mutants_caught, row.mutants), "FAIL" if row.failures else "ok"))
+    if any(row.by_hand for row in summaries):
+        lines.append("by hand: points of written answers, graded in formgrader (not by the checks); "
+                     "the solution must earn every automatic point")
     return lines
 
 
@@ -83,7 +96,7 @@ def run_selfcheck(name, jobs=2, out=sys.stdout):
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             verdicts = list(pool.map(grade, enumerate(subjects)))
-    summary = Summary(name, max_score, mutants=len(assignment.MUTANTS))
+    summary = Summary(name, max_score, mutants=len(assignment.MUTANTS), by_hand=_written_points(solution))
     for (label, _, mutant), verdict in zip(subjects, verdicts):
         problem = _judge_subject(label, mutant, verdict, max_score)
         print("%-50s %5g/%g  %s" % (label, verdict.score, max_score, problem or "ok"), file=out)

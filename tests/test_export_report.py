@@ -60,9 +60,10 @@ def test_the_class_is_graded_as_expected(graded):
 def test_csv_layout_is_one_row_per_submission(graded, tmp_path):
     root, verdicts = graded
     header, *rows = exported(root, "csv", tmp_path)
-    assert header == ["student_id", "assignment", "score", "max_score", "status", "reason"]
+    assert header == ["student_id", "assignment", "score", "max_score", "status", "reason", "needs_manual_grade"]
     assert [row[0] for row in rows] == STUDENTS
-    for student, assignment, score, max_score, status, reason in rows:
+    for student, assignment, score, max_score, status, reason, needs_manual_grade in rows:
+        assert needs_manual_grade == "0", "a3 has no written answers"
         verdict = verdicts[student]
         assert assignment == A3 and float(score) == verdict.score and float(max_score) == verdict.max_score
         assert (status, reason) == (verdict.status, verdict.reason)

@@ -26,11 +26,14 @@ def test_selfcheck_passes_and_fills_its_row(name):
 
 
 def test_table_has_a_row_per_assignment():
-    rows = [selfcheck.Summary("a9_example", 12, 12, 0, 7, 7), selfcheck.Summary("a8_other", 5, 4, 0, 2, 3, ["x"])]
+    rows = [selfcheck.Summary("a9_example", 12, 12, 0, 7, 7), selfcheck.Summary("a8_other", 5, 4, 0, 2, 3, ["x"]),
+            selfcheck.Summary("a6_written", 20, 20, 0, 5, 5, by_hand=6)]
     lines = selfcheck.table(rows)
-    assert len(lines) == 3
-    assert lines[1].split() == ["a9_example", "12", "12", "0", "7/7", "ok"]
-    assert lines[2].split() == ["a8_other", "5", "4", "0", "2/3", "FAIL"]
+    assert len(lines) == 5
+    assert lines[1].split() == ["a9_example", "12", "-", "12", "0", "7/7", "ok"]
+    assert lines[2].split() == ["a8_other", "5", "-", "4", "0", "2/3", "FAIL"]
+    assert lines[3].split() == ["a6_written", "20", "6", "20", "0", "5/5", "ok"]
+    assert "written answers" in lines[4]
 
 
 def test_check_command_exits_nonzero_for_an_unknown_assignment(capsys):
