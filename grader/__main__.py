@@ -55,9 +55,7 @@ def command_validate(arguments):
 def command_autograde(arguments):
     summary = autograde.autograde(arguments.assignment, arguments.root, jobs=arguments.jobs,
                                   student=arguments.student, force=arguments.force,
-                                  db_url=database.checked_url(arguments.db))
-    for student, reason in summary.ungradable:
-        print("could not grade %s: %s" % (student, reason), file=sys.stderr)
+                                  db_url=database.checked_url(arguments.db), scheduler=arguments.scheduler)
     return min(len(summary.ungradable), 100)
 
 
@@ -78,12 +76,6 @@ def command_report(arguments):
     path, count = report.write_report(arguments.assignment, arguments.root, arguments.to)
     print("wrote the report on %d submission(s) to %s" % (count, path))
     return 0
-
-
-def command_demo(arguments):
-    from grader import demo  # imports Matplotlib, through the report
-    run = demo.run_demo(arguments.assignment, arguments.root, jobs=arguments.jobs)
-    return 1 if demo.problems(run) else 0
 
 
 def parser():
@@ -109,6 +101,8 @@ def parser():
     sub.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
     sub.add_argument("--student", help="grade only this student")
     sub.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    sub.add_argument("--scheduler", metavar="ADDRESS", help="grade on the workers of this Dask scheduler "
+                                                            "(e.g. tcp://10.0.0.5:8786) instead of --jobs local processes")
     sub.add_argument("--db", help=DB_HELP)
     sub.set_defaults(run=command_autograde)
     sub = commands.add_parser("feedback", help="write an HTML feedback page per graded submission to "
@@ -130,12 +124,6 @@ def parser():
     sub.add_argument("--root", required=True, help="the course folder DIR")
     sub.add_argument("--to", help="the HTML file to write (default DIR/reports/ASSIGNMENT.html)")
     sub.set_defaults(run=command_report)
-    sub = commands.add_parser("demo", help="grade a made-up class (64 students for a3) end to end (autograde, "
-                                           "feedback, export, report) and print a summary")
-    sub.add_argument("--assignment", default="a3_two_layer_network", help="a released assignment with mutants")
-    sub.add_argument("--root", help="the new course folder to write (default: a new temporary folder, kept)")
-    sub.add_argument("--jobs", type=int, default=2, help="submissions graded at once")
-    sub.set_defaults(run=command_demo)
     return main
 
 

@@ -4,21 +4,23 @@ Each verdict is written (atomically) to ``DIR/autograded/<student>/<assignment>/
 into the gradebook as soon as it is known, so an interrupted run loses nothing: the next run skips
 submissions whose verdict was made from the same notebook by the same grader (``--force`` regrades).
 """
+import contextlib
 import hashlib
 import itertools
+import multiprocessing
 import os
 import sys
 import time
-import multiprocessing
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from nbgrader.api import Gradebook
 
-from grader import assignments, autograded, course, gradebook, sandbox, secret
+from grader import assignments, course, gradebook, sandbox, secret
+from grader.progress import Progress, summary_lines
 from grader.submission import Ungradable, read_submission
 from grader.task import Task, grade_task, submission_fingerprint, ungradable
-from grader.verify import Verdict
+from grader.verify import Verdict, total_points
 
 GRADER_FILES = ("grader/*.py", "grader/assignments/*.py", "backprop/*.py")
 
@@ -67,8 +69,12 @@ def _up_to_date(verdict_path, fingerprint):
 
 
 def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=sandbox.Limits(),
-              out=sys.stderr, db_url=None):
-    """Grade ``root/submitted/*/assignment_name`` (or one student's); returns a :class:`Summary`."""
+              out=sys.stderr, db_url=None, scheduler=None):
+    """Grade ``root/submitted/*/assignment_name`` (or one student's); returns a :class:`Summary`.
+
+    ``jobs`` worker processes grade at once on this machine; with ``scheduler`` (a Dask scheduler's
+    address) the cluster's workers do, and ``jobs`` is ignored.
+    """
     assignment = assignments.load(assignment_name)
     sandbox.require_tools()
     if jobs < 1:
@@ -89,21 +95,35 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
     started = time.monotonic()
     tasks = (Task(name, assignment_name, *read_for_grading(klass, name, assignment_name), key, grader, limits)
              for name in todo)
-    with Gradebook(klass.db_url) as book:
-        for done, (task, (verdict, fingerprint)) in enumerate(graded(local_workers, tasks, jobs), start=1):
-            name = task.student
-            _store(klass, book, verdict, fingerprint, solution.stem, task.data)
-            if verdict.status == "graded":
-                summary.graded += 1
-                line = "%g/%g" % (verdict.score, verdict.max_score)
-            else:
-                summary.ungradable.append((name, verdict.reason))
-                line = "could not be graded: " + verdict.reason
-            print("[%d/%d] %s: %s (%.1f s)" % (done, len(todo), name, line, verdict.seconds), file=out, flush=True)
-    print("%s: graded %d, could not grade %d, skipped %d, in %.1f s"
-          % (assignment_name, summary.graded, len(summary.ungradable), summary.skipped,
-             time.monotonic() - started), file=out)
+    progress, scores = Progress(len(todo), "submission", out), []
+    with Gradebook(klass.db_url) as book, pools(jobs, scheduler) as (start_pool, workers):
+        try:
+            for task, (verdict, fingerprint) in graded(start_pool, tasks, workers):
+                _store(klass, book, verdict, fingerprint, solution.stem)
+                if verdict.status == "graded":
+                    summary.graded += 1
+                    scores.append(verdict.score)
+                    line = "%g/%g (%.1f s)" % (verdict.score, verdict.max_score, verdict.seconds)
+                else:
+                    summary.ungradable.append((task.student, verdict.reason))
+                    line = "could not be graded: " + verdict.reason
+                progress.done(task.student, line, failed=verdict.status != "graded")
+        finally:
+            progress.close()
+    print("\n".join(summary_lines(assignment_name, summary, scores, total_points(assignment), started)), file=out)
     return summary
+
+
+@contextlib.contextmanager
+def pools(jobs, scheduler=None):
+    """``(start_pool, workers)`` for :func:`graded`: local worker processes (``jobs`` of them), or,
+    given a Dask scheduler's address, the cluster's workers (``grader.cluster``)."""
+    if scheduler is None:
+        yield local_workers, jobs
+        return
+    from grader import cluster  # imports Dask, which only this path needs
+    with cluster.connect(scheduler) as (start_pool, workers):
+        yield start_pool, workers
 
 
 def local_workers(jobs):
@@ -190,11 +210,10 @@ def report_refused(refused, out):
               "autograded/ or the gradebook" % len(refused), file=out, flush=True)
 
 
-def _store(klass, book, verdict, fingerprint, notebook, data=None):
+def _store(klass, book, verdict, fingerprint, notebook):
     path = klass.verdict_path(verdict.student, verdict.assignment)
     _write_atomically(path, verdict.to_json())
     gradebook.record_verdict(book, verdict, notebook)
-    autograded.write_autograded(klass, book, verdict, data, notebook)  # what formgrader shows
     _write_atomically(path.with_name("fingerprint"), fingerprint)
 
 

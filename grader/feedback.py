@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from grader import assignments, course
 from grader.autograde import _write_atomically
 from grader.harness import clean_text
+from grader.progress import Progress
 from grader.reading import PYTHON_LINE_END, _cells, source_text
 from grader.submission import Ungradable, read_submission
 from grader.verify import Verdict
@@ -80,12 +81,15 @@ def feedback(assignment_name, root, student=None, out=sys.stderr):
     for name, reason in refused:
         print("%s: no feedback: %s" % (name, reason), file=out)
     started = time.monotonic()
+    progress = Progress(len(students), "page", out)
     for name in students:
         verdict = Verdict.from_json(klass.verdict_path(name, assignment_name).read_text(encoding="utf-8"))
         cells, reason = notebook_for_page(klass, name, assignment_name)
         _write_atomically(feedback_path(klass, name, assignment_name), page(verdict, cells, reason))
         counts.pages += 1
         counts.without_notebook += cells is None
+        progress.done(name, "written" if cells is not None else "written, without the notebook: " + reason)
+    progress.close()
     seconds = time.monotonic() - started
     print("%s: wrote %d feedback page(s) under %s in %.2f s (%.3f s per page)"
           % (assignment_name, counts.pages, klass.root / "feedback", seconds, seconds / max(counts.pages, 1)),
