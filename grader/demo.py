@@ -92,15 +92,21 @@ def graded_functions(assignment):
     return list(dict.fromkeys(check.function for check in assignment.CHECKS))
 
 
-def write_class(assignment_name, root):
-    """Write the demo class's submissions of ``assignment_name`` under ``root/submitted/``; the
-    :class:`Student` list, in the order of :data:`KINDS`."""
+def demo_assignment(assignment_name):
+    """The module of ``assignment_name`` if the demo can use it: released, with a catalogue of mutants."""
     assignment = assignments.load(assignment_name)
     if not getattr(assignment, "MUTANTS", None):
         raise ValueError("%s has no catalogued mutants: the demo needs its common bugs" % assignment_name)
     if not course.release_notebook(assignment_name).is_file():
         raise FileNotFoundError("%s is not released: run python -m grader release %s"
                                 % (course.release_notebook(assignment_name), assignment_name))
+    return assignment
+
+
+def write_class(assignment_name, root):
+    """Write the demo class's submissions of ``assignment_name`` under ``root/submitted/``; the
+    :class:`Student` list, in the order of :data:`KINDS`."""
+    assignment = demo_assignment(assignment_name)
     solution = read_notebook(course.solution_notebook(assignment_name))
     release = read_notebook(course.release_notebook(assignment_name))
     solved = answered(assignment_name)
@@ -162,6 +168,7 @@ def run_demo(assignment_name="a3_two_layer_network", root=None, jobs=2, out=sys.
     from grader import feedback, report   # report imports Matplotlib
 
     started = time.monotonic()
+    demo_assignment(assignment_name)                # before any folder is made
     root = demo_root(root)
     print("Demo class for %s in %s (kept)" % (assignment_name, root), file=out, flush=True)
     students = write_class(assignment_name, root)

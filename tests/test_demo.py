@@ -118,6 +118,16 @@ def test_the_command_line_has_a_demo_command():
     assert (arguments.assignment, arguments.root, arguments.jobs) == ("a5_gradient_checking", "x", 3)
 
 
+def test_an_unknown_assignment_or_a_used_folder_is_refused_before_anything_is_written(tmp_path):
+    with pytest.raises(KeyError):
+        run_demo("a0_no_such_assignment", tmp_path / "course", out=io.StringIO())
+    assert not (tmp_path / "course").exists()
+    (tmp_path / "used" / "submitted").mkdir(parents=True)
+    with pytest.raises(ValueError, match="not empty"):
+        run_demo(A3, tmp_path / "used", out=io.StringIO())
+    assert [path.name for path in (tmp_path / "used").iterdir()] == ["submitted"]
+
+
 @pytest.fixture(scope="module")
 def browser():
     problem = missing_browser_parts()
