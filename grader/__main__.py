@@ -78,6 +78,12 @@ def command_report(arguments):
     return 0
 
 
+def command_demo(arguments):
+    from grader import demo  # imports Matplotlib, through the report
+    run = demo.run_demo(arguments.assignment, arguments.root, jobs=arguments.jobs)
+    return 1 if demo.problems(run) else 0
+
+
 def parser():
     main = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     commands = main.add_subparsers(dest="command", required=True)
@@ -124,6 +130,12 @@ def parser():
     sub.add_argument("--root", required=True, help="the course folder DIR")
     sub.add_argument("--to", help="the HTML file to write (default DIR/reports/ASSIGNMENT.html)")
     sub.set_defaults(run=command_report)
+    sub = commands.add_parser("demo", help="grade a made-up class (64 students for a3) end to end (autograde, "
+                                           "feedback, export, report) and print a summary")
+    sub.add_argument("--assignment", default="a3_two_layer_network", help="a released assignment with mutants")
+    sub.add_argument("--root", help="the new course folder to write (default: a new temporary folder, kept)")
+    sub.add_argument("--jobs", type=int, default=2, help="submissions graded at once")
+    sub.set_defaults(run=command_demo)
     return main
 
 

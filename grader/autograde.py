@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from nbgrader.api import Gradebook
 
-from grader import assignments, course, gradebook, sandbox, secret
+from grader import assignments, autograded, course, gradebook, sandbox, secret
 from grader.progress import Progress, summary_lines
 from grader.submission import Ungradable, read_submission
 from grader.task import Task, grade_task, submission_fingerprint, ungradable
@@ -99,7 +99,7 @@ def autograde(assignment_name, root, jobs=1, student=None, force=False, limits=s
     with Gradebook(klass.db_url) as book, pools(jobs, scheduler) as (start_pool, workers):
         try:
             for task, (verdict, fingerprint) in graded(start_pool, tasks, workers):
-                _store(klass, book, verdict, fingerprint, solution.stem)
+                _store(klass, book, verdict, fingerprint, solution.stem, task.data)
                 if verdict.status == "graded":
                     summary.graded += 1
                     scores.append(verdict.score)
@@ -210,10 +210,11 @@ def report_refused(refused, out):
               "autograded/ or the gradebook" % len(refused), file=out, flush=True)
 
 
-def _store(klass, book, verdict, fingerprint, notebook):
+def _store(klass, book, verdict, fingerprint, notebook, data=None):
     path = klass.verdict_path(verdict.student, verdict.assignment)
     _write_atomically(path, verdict.to_json())
     gradebook.record_verdict(book, verdict, notebook)
+    autograded.write_autograded(klass, book, verdict, data, notebook)  # what formgrader shows
     _write_atomically(path.with_name("fingerprint"), fingerprint)
 
 
