@@ -254,4 +254,5 @@ def test_what_the_reading_report_blocks_and_what_it_only_notes():
     assert [problem.split(",")[0] for problem in blocking] == [
         "h is not defined: the grader calls it by this exact name", "f uses D"]
     assert any(line.startswith("  note: C, which f uses") for line in lines)
-    assert "  code cell 1: line 3 `C = np.sqrt(2)`, line 4 `D = np.ones(2)`" in lines
+    assert ("  code cell 1: line 1 `import numpy as np`, line 3 `C = np.sqrt(2)`, line 4 `D = np.ones(2)`"
+            in lines), "np serves only dropped statements, so its import is dropped too"
