@@ -71,6 +71,16 @@ def command_export(arguments):
     return 0
 
 
+def command_init(arguments):
+    from grader import nbgrader_course
+    written = nbgrader_course.init(arguments.root, force=arguments.force)
+    for path in written:
+        print("wrote %s" % path)
+    print("%s is ready for nbgrader generate_assignment, validate and formgrader; grade with "
+          "python -m grader autograde (nbgrader autograde refuses there)" % arguments.root)
+    return 0
+
+
 def command_report(arguments):
     from grader import report  # imports Matplotlib, which no other command needs
     path, count = report.write_report(arguments.assignment, arguments.root, arguments.to)
@@ -130,6 +140,11 @@ def parser():
     sub.add_argument("--root", required=True, help="the course folder DIR")
     sub.add_argument("--to", help="the HTML file to write (default DIR/reports/ASSIGNMENT.html)")
     sub.set_defaults(run=command_report)
+    sub = commands.add_parser("init", help="write DIR/nbgrader_config.py and link DIR/source/ to solutions/: "
+                                           "nbgrader's tools work in DIR, its autograde refuses")
+    sub.add_argument("root", help="the course folder DIR")
+    sub.add_argument("--force", action="store_true", help="replace an existing config and source files")
+    sub.set_defaults(run=command_init)
     sub = commands.add_parser("demo", help="grade a made-up class (64 students for a3) end to end (autograde, "
                                            "feedback, export, report) and print a summary")
     sub.add_argument("--assignment", default="a3_two_layer_network", help="a released assignment with mutants")

@@ -8,15 +8,44 @@ A course folder ``DIR`` follows nbgrader's layout::
     DIR/.grader/secret                                         seeds the hidden cases (never shared)
 """
 import os
-import re
 import stat
+import unicodedata
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPOSITORY / "solutions"
 EXERCISES = REPOSITORY / "exercises"
-SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}")   # matched whole (fullmatch)
-NAME_RULE = "use letters, digits and _ . @ + -, starting with a letter or digit"
+MAX_NAME_LENGTH = 100
+NAME_PUNCTUATION = frozenset("_.@+-")
+NAME_RULE = ("use letters and digits of any script (with their accents) and _ . @ + -, starting with a "
+             "letter or digit, at most %d characters: no spaces, slashes, control or formatting "
+             "(e.g. bidi) characters" % MAX_NAME_LENGTH)
+
+
+class NameRule:
+    """The rule for student ids and folder names (:data:`NAME_RULE`); ``fullmatch`` as a compiled regex's.
+
+    nbgrader takes every folder under ``submitted/`` whose name does not start with a dot as a student
+    id, in any script. This accepts those ids, unicode letters and digits with their combining marks
+    included, but refuses anything unsafe as a path, a terminal line or a CSV cell: a name is a letter
+    or digit (Unicode categories L, N) followed by letters, combining marks (M), digits and
+    ``_ . @ + -``, at most ``MAX_NAME_LENGTH`` characters. So ``.``, ``..``, a leading dot or dash (a
+    hidden file, an option, a spreadsheet formula), slashes, spaces, control characters, bidi
+    overrides and other formatting characters (Cf), and bytes that are not UTF-8 (surrogates) are out.
+    """
+
+    def fullmatch(self, name):
+        """``name`` if it follows the rule, else None."""
+        if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME_LENGTH:
+            return None
+        if unicodedata.category(name[0])[0] not in "LN":
+            return None
+        if all(char in NAME_PUNCTUATION or unicodedata.category(char)[0] in "LMN" for char in name):
+            return name
+        return None
+
+
+SAFE_NAME = NameRule()
 
 
 def solution_notebook(assignment):
@@ -95,6 +124,8 @@ class Course:
 
     def _entry_names(self, student):
         """Every name in ``submitted/``, or ``student`` alone, which must be acceptable and exist."""
+        if not self.root.is_dir():
+            raise FileNotFoundError("the course folder %s does not exist (or is not a folder)" % self.root)
         if not self.submitted.is_dir():
             raise FileNotFoundError("%s has no submitted/ folder (expected submitted/<student>/<assignment>/)"
                                     % self.root)

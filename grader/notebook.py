@@ -50,6 +50,9 @@ def _read_in_child(data, sender):
     """In the reading process: limit its memory, read, send the definitions back as JSON."""
     resource.setrlimit(resource.RLIMIT_AS, (READ_MEMORY_BYTES, READ_MEMORY_BYTES))
     try:
+        format_problem = notebook_format_problem(data)
+        if format_problem:
+            raise Ungradable(format_problem)
         reply = asdict(extract_definitions(read_code_cells(data), seconds_per_cell=READ_SECONDS_PER_CELL))
     except Ungradable as error:
         reply = {"ungradable": str(error)}
@@ -58,3 +61,31 @@ def _read_in_child(data, sender):
     except Exception as error:  # noqa: BLE001 - whatever the bytes do, the parent gets a reason
         reply = {"ungradable": "the notebook could not be read (%s)" % type(error).__name__}
     sender.send_bytes(json.dumps(reply).encode())
+
+
+READABLE_FORMATS = (3, 4)   # nbformat major versions whose layout grader.reading knows
+
+
+def notebook_format_problem(data):
+    """Why a notebook's ``nbformat`` is not one the grader reads (3 or 4, any minor), or None.
+
+    None too for bytes that are not JSON with a list of cells (or nbformat 3 worksheets):
+    ``read_code_cells`` says what is wrong with those.
+    """
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("cells", document.get("worksheets")), list):
+        return None
+    major = document.get("nbformat")
+    if type(major) is int and major in READABLE_FORMATS:
+        return None
+    if "nbformat" not in document:
+        return ('the notebook has no "nbformat" version, which Jupyter writes in every notebook it saves: '
+                "hand in the notebook as Jupyter saved it")
+    if type(major) is int and major > max(READABLE_FORMATS):
+        return ("the notebook is in nbformat %d, newer than the grader reads (nbformat 4): save it from a Jupyter "
+                "that writes nbformat 4" % major)
+    return ("the notebook's nbformat version (%s) is not one the grader reads (3 or 4): save it from Jupyter "
+            "as nbformat 4" % ascii(major)[:40])

@@ -8,6 +8,7 @@ opened without following symbolic links, the file without blocking (a named pipe
 wait for a writer), and only a regular file is read, at most ``MAX_NOTEBOOK_BYTES + 1`` bytes of it.
 """
 import errno
+import itertools
 import os
 import stat
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 from grader.reading import Ungradable  # noqa: F401 - where callers have always found it
 
 MAX_NOTEBOOK_BYTES = 20 << 20
+MAX_SCANNED = 1000    # entries of a submission folder looked at for misnamed notebooks
+MAX_LISTED = 5        # misnamed notebooks named in a reason
 CHUNK_BYTES = 1 << 20
 FOLDER_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC
 FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
@@ -70,6 +73,8 @@ def _open_untrusted_folder(parent, name, file_name):
     except OSError as error:
         if error.errno in (errno.ELOOP, errno.ENOTDIR):
             raise _not_a_folder(parent, name) from None
+        if error.errno == errno.ENOENT:
+            raise Ungradable("no submission: the folder %s holding %s is missing" % (ascii(name), file_name)) from None
         raise _unreadable(error, file_name) from None
     finally:
         os.close(parent)
@@ -95,6 +100,8 @@ def _open_file(folder, name, shown_name):
     except OSError as error:
         if error.errno == errno.ELOOP:
             raise Ungradable(_not_a_notebook("a symbolic link")) from None
+        if error.errno == errno.ENOENT:
+            raise _missing_notebook(folder, shown_name) from None
         raise _unreadable(error, shown_name) from None
     try:
         _require_regular(os.fstat(descriptor))
@@ -102,6 +109,30 @@ def _open_file(folder, name, shown_name):
         os.close(descriptor)
         raise
     return descriptor
+
+
+def _missing_notebook(folder, name):
+    """Why ``name`` is not in ``folder``: nothing handed in, or notebooks under other names.
+
+    The rule is nbgrader's: only the notebook named like the assignment is graded (any other
+    notebook beside it is ignored), and a notebook under another name is never guessed to be it.
+    """
+    others = sorted(_notebooks_in(folder))
+    if not others:
+        return Ungradable("no submission: %s is missing (the folder holds no notebook)" % name)
+    listed = ", ".join(ascii(other) for other in others[:MAX_LISTED]) + (", ..." if len(others) > MAX_LISTED else "")
+    return Ungradable("no submission: %s is missing; the folder holds %d other notebook(s) (%s), not graded: only a "
+                      "notebook named exactly %s is graded, so rename the one to grade" % (name, len(others), listed, name))
+
+
+def _notebooks_in(folder):
+    """Names ending in ``.ipynb`` among the first ``MAX_SCANNED`` entries of the open ``folder``."""
+    try:
+        with os.scandir(folder) as entries:
+            names = [entry.name for entry in itertools.islice(entries, MAX_SCANNED)]
+    except OSError:
+        return []
+    return [name for name in names if name.lower().endswith(".ipynb")]
 
 
 def _require_regular(status):

@@ -91,10 +91,10 @@ def part_ids(a3):
 
 def test_one_page_per_graded_student_at_nbgraders_place(feedback_class):
     root, pages, seconds_per_page, counts = feedback_class
-    assert sorted(pages) == ["blank", "correct", "hostile", "linked", "mutant"]
-    assert counts.pages == 5 and counts.without_notebook == 1
+    assert sorted(pages) == ["blank", "correct", "hostile", "linked", "mutant", UNICODE_ID]
+    assert counts.pages == 6 and counts.without_notebook == 1
     assert feedback_path(course.Course(root), "correct", A3) == root / "feedback" / "correct" / A3 / (A3 + ".html")
-    assert UNICODE_ID not in pages, "autograde refuses the name, so there is no verdict to show"
+    assert "Student: %s" % UNICODE_ID in pages[UNICODE_ID], "a unicode id, as nbgrader accepts, is graded"
     assert seconds_per_page < 1.0
 
 
