@@ -7,6 +7,7 @@ from pathlib import Path
 from grader import assignments, autograde, course, database, export, release, sandbox, selfcheck, validation
 from grader.notebook import load_definitions
 
+
 DB_HELP = ("the gradebook's SQLAlchemy URL (default: sqlite DIR/gradebook.db); "
            "e.g. postgresql://user@host/course")
 
@@ -88,6 +89,12 @@ def command_report(arguments):
     return 0
 
 
+def command_bench(arguments):
+    from grader import bench
+    bench.run(arguments.assignment, arguments.count)
+    return 0
+
+
 def command_demo(arguments):
     from grader import demo  # imports Matplotlib, through the report
     run = demo.run_demo(arguments.assignment, arguments.root, jobs=arguments.jobs)
@@ -151,6 +158,11 @@ def parser():
     sub.add_argument("--root", help="the new course folder to write (default: a new temporary folder, kept)")
     sub.add_argument("--jobs", type=int, default=2, help="submissions graded at once")
     sub.set_defaults(run=command_demo)
+    sub = commands.add_parser("bench", help="time plain nbgrader autograde and ours (--jobs 1, 2) on the same "
+                                            "class, as handed in and without training cells; print the ratios")
+    sub.add_argument("--assignment", default="a3_two_layer_network")
+    sub.add_argument("--count", type=int, default=40, help="submissions per class")
+    sub.set_defaults(run=command_bench)
     return main
 
 

@@ -143,8 +143,8 @@ def graded(start_pool, tasks, workers, grade=grade_task):
     ``start_pool(n)`` makes an executor of ``n`` workers; ``workers`` tasks are graded at once, and
     as many more wait submitted (so a worker never waits for the parent, and at most ``2 * workers``
     notebooks are held in memory). When a worker dies (or its pool
-    breaks), every task it was grading with others is graded again, alone, in a pool of its own;
-    a task whose worker dies again gets an ungradable verdict that says so.
+    breaks), every task submitted to that pool and not finished is graded again alone
+    (:func:`grade_alone`), where a death is the task's own: it is retried once, then reported.
     """
     tasks, suspects, running = iter(tasks), [], {}
     in_flight = 2 * workers
@@ -175,12 +175,14 @@ def graded(start_pool, tasks, workers, grade=grade_task):
 
 
 def grade_alone(start_pool, task, grade=grade_task):
-    """``grade(task)`` in a pool of its own; an ungradable verdict if its worker dies again."""
-    with start_pool(1) as pool:
-        future = pool.submit(grade, task)
-        error = future.exception()
-    if error is None:
-        return future.result()
+    """``grade(task)`` in a pool of its own, where a worker's death is this task's: then once more,
+    and an ungradable verdict that says so if its worker dies again."""
+    for _ in range(2):
+        with start_pool(1) as pool:
+            future = pool.submit(grade, task)
+            error = future.exception()
+        if error is None:
+            return future.result()
     reason = ("the grading process died twice while grading this submission (%s); please report it"
               % (type(error).__name__,))
     return ungradable(task, reason), submission_fingerprint(task.data, task.reason, task.grader)

@@ -9,12 +9,13 @@ makes, written once. It serves twice:
   student's code) on the same secret inputs; if a mutant gives what the student gave, the student
   reads that mutant's diagnosis.
 """
+import ast
 import copy
 import functools
 import json
 from dataclasses import dataclass
 
-from grader.reading import extract_definitions, source_text
+from grader.reading import kept_statements, source_text
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,12 @@ def load_functions(notebook):
     Returns the namespace. Only for notebooks from ``solutions/``: never call this on a submission.
     """
     sources = [source_text(cell) for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    trees = [ast.parse(source) for source in sources]
     namespace = {"__name__": "solution"}
-    for cell in extract_definitions(sources).cells:
-        exec(compile(cell["code"], "<solution cell %d>" % cell["index"], "exec"), namespace)
+    for index, statements in enumerate(kept_statements(trees), start=1):
+        if statements:  # what grading keeps of a submission, compiled from the tree (it is trusted)
+            module = ast.Module(body=statements, type_ignores=[])
+            exec(compile(module, "<solution cell %d>" % index, "exec"), namespace)
     return namespace
 
 

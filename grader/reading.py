@@ -101,10 +101,8 @@ def extract_definitions(sources, seconds_per_cell=None):
     """
     problems = []
     parsed = _parse_cells(sources, seconds_per_cell, problems)
-    used = _names_used(statement for _, _, _, kept in parsed for statement in kept)
     cells, skipped, dropped = [], {}, []
-    for index, code, tree, kept in parsed:
-        kept = [statement for statement in kept if not _unused_import(statement, used)]
+    for (index, code, tree), kept in zip(parsed, kept_statements([tree for _, _, tree in parsed])):
         try:
             with _PARSING, _time_limit(seconds_per_cell):
                 kept_code = _kept_code(code, kept) if kept else ""
@@ -134,7 +132,7 @@ def _why_unread(error):
 
 
 def _parse_cells(sources, seconds_per_cell, problems):
-    """``[(index, code, tree, definitions)]`` for each code cell that parses, in order; a note in
+    """``[(index, code, tree)]`` for each code cell that parses, in order; a note in
     ``problems`` for each that does not (or that starts with a cell magic the grader does not run)."""
     parsed = []
     for index, source in enumerate(sources, start=1):
@@ -160,8 +158,16 @@ def _parse_cells(sources, seconds_per_cell, problems):
         if magic not in BODY_IN_NAMESPACE | {None}:
             problems.append("code cell %d starts with %%%%%s, which the grader does not run: definitions in "
                             "it were not read (move them to a cell of their own)" % (index, magic))
-        parsed.append((index, code, tree, [statement for statement in tree.body if _is_definition(statement)]))
+        parsed.append((index, code, tree))
     return parsed
+
+
+def kept_statements(trees):
+    """The top-level statements of each cell's parsed ``tree`` that grading keeps: definitions (see
+    the module docstring), without the imports that none of them uses. One list per tree."""
+    kept = [[statement for statement in tree.body if _is_definition(statement)] for tree in trees]
+    used = _names_used(statement for statements in kept for statement in statements)
+    return [[statement for statement in statements if not _unused_import(statement, used)] for statements in kept]
 
 
 # Names through which code can reach a global it does not name: with any of them in the kept code,

@@ -39,6 +39,7 @@ class Verdict:
     problems: list = field(default_factory=list)   # notes on the notebook (syntax errors, load errors)
     checks: list = field(default_factory=list)     # [Result as dict]
     seconds: float = 0.0
+    timings: dict = field(default_factory=dict)    # seconds: {"reading", "sandbox" (with drawing the cases), "judging"}
 
     def to_json(self):
         return json.dumps(asdict(self), indent=1)
@@ -253,7 +254,8 @@ def grade_submission(data, assignment, solution_path, key, student, limits=sandb
         definitions = load_definitions(data, seconds=min(READ_SECONDS, limits.submission_seconds))
     except Ungradable as error:
         return Verdict(student, assignment.NAME, "ungradable", 0.0, max_score, reason=str(error),
-                       seconds=time.monotonic() - started)
+                       seconds=time.monotonic() - started, timings={"reading": time.monotonic() - started})
+    read = time.monotonic()
     cases = assignment.make_cases(secret.case_generator(key, assignment.NAME, student, data))
     deadline = started + limits.submission_seconds
     outcomes, notes = run_cases(definitions.cells, [case for case in cases if not case.measured], deadline,
@@ -261,6 +263,7 @@ def grade_submission(data, assignment, solution_path, key, student, limits=sandb
     returned = {case.function for case in cases if case.id in outcomes and outcomes[case.id].returned}
     outcomes.update(run_measured(definitions.cells, [case for case in cases if case.measured], deadline, limits,
                                  returned))
+    ran = time.monotonic()
     diagnoser = Diagnoser(assignment, solution_path)
     expected = reference_outputs(cases, assignment.reference)
     results = [explain_missing_name(judge_safely(check, cases, outcomes, diagnoser, expected),
@@ -269,4 +272,5 @@ def grade_submission(data, assignment, solution_path, key, student, limits=sandb
     return Verdict(student, assignment.NAME, "graded", score, max_score,
                    problems=_bounded_notes(definitions.problems + ["error while defining: " + note
                                                                    for note in notes]),
-                   checks=[asdict(result) for result in results], seconds=time.monotonic() - started)
+                   checks=[asdict(result) for result in results], seconds=time.monotonic() - started,
+                   timings={"reading": read - started, "sandbox": ran - read, "judging": time.monotonic() - ran})
