@@ -27,11 +27,11 @@ class ClusterPool:
     to a worker; shutting it down (or leaving a ``with`` block) cancels nothing of other pools."""
 
     def __init__(self, client):
-        self.client = client
+        self.executor = client.get_executor(pure=False)
         self.submitted = []
 
     def submit(self, function, *arguments):
-        future = self.client.get_executor(pure=False).submit(function, *arguments)
+        future = self.executor.submit(function, *arguments)
         self.submitted.append(future)
         return future
 

@@ -16,10 +16,10 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPOSITORY / "solutions"
 EXERCISES = REPOSITORY / "exercises"
 MAX_NAME_LENGTH = 100
-NAME_PUNCTUATION = frozenset("_.@+-")
-NAME_RULE = ("use letters and digits of any script (with their accents) and _ . @ + -, starting with a "
-             "letter or digit, at most %d characters: no spaces, slashes, control or formatting "
-             "(e.g. bidi) characters" % MAX_NAME_LENGTH)
+NAME_PUNCTUATION = frozenset("_.@+- ")
+NAME_RULE = ("use letters and digits of any script (with their accents), _ . @ + - and single spaces between "
+             "words, starting with a letter or digit, at most %d characters: no slashes, control or "
+             "formatting (e.g. bidi) characters" % MAX_NAME_LENGTH)
 
 
 class NameRule:
@@ -28,17 +28,19 @@ class NameRule:
     nbgrader takes every folder under ``submitted/`` whose name does not start with a dot as a student
     id, in any script. This accepts those ids, unicode letters and digits with their combining marks
     included, but refuses anything unsafe as a path, a terminal line or a CSV cell: a name is a letter
-    or digit (Unicode categories L, N) followed by letters, combining marks (M), digits and
-    ``_ . @ + -``, at most ``MAX_NAME_LENGTH`` characters. So ``.``, ``..``, a leading dot or dash (a
-    hidden file, an option, a spreadsheet formula), slashes, spaces, control characters, bidi
-    overrides and other formatting characters (Cf), and bytes that are not UTF-8 (surrogates) are out.
+    or digit (Unicode categories L, N) followed by letters, combining marks (M), digits,
+    ``_ . @ + -`` and single spaces between words ("Ana María"), at most ``MAX_NAME_LENGTH``
+    characters. So ``.``, ``..``, a leading dot or dash (a hidden file, an option, a spreadsheet
+    formula), a space at either end or two in a row (names that look alike), slashes, other
+    whitespace, control characters, bidi overrides and other formatting characters (Cf), and bytes
+    that are not UTF-8 (surrogates) are out.
     """
 
     def fullmatch(self, name):
         """``name`` if it follows the rule, else None."""
         if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME_LENGTH:
             return None
-        if unicodedata.category(name[0])[0] not in "LN":
+        if unicodedata.category(name[0])[0] not in "LN" or name.endswith(" ") or "  " in name:
             return None
         if all(char in NAME_PUNCTUATION or unicodedata.category(char)[0] in "LMN" for char in name):
             return name

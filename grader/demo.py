@@ -38,7 +38,7 @@ EXPECTED = {"correct": "full marks", "partly correct": "less than full marks", "
 # Cheats of grader.cheats that end quickly (the others wait for a time or memory limit).
 DEMO_CHEATS = ("patch_allclose", "always_equal_object", "input_transformer", "swallow_errors", "cheat_when_grading",
                "read_reference", "read_the_job", "write_gradebook", "os_exit", "function_from_the_sandbox")
-REFUSED_NAME = "two words"
+REFUSED_NAME = "-rf"
 EXPORTS = {"csv": "grades.csv", "lms": "lms.csv", "checks": "checks.csv"}
 UNSAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9_.@+-]")
 REASON_WIDTH = 72

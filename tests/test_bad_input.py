@@ -63,6 +63,7 @@ def submit(root, student, files):
 CLASS = {
     "correct": ({NOTEBOOK: solution()}, None),
     "José": ({NOTEBOOK: solution()}, None),
+    "Ana María": ({NOTEBOOK: solution()}, None),
     "王小明": ({NOTEBOOK: solution()}, None),
     "with_a_copy": ({NOTEBOOK: solution(), "Copy of a3.ipynb": b"{}"}, None),
     "nbformat_3": ({NOTEBOOK: nbformat_3()}, None),
@@ -138,8 +139,8 @@ def test_missing_root_and_unknown_assignment_are_clear_errors(tmp_path):
     assert "Traceback" not in missing.stderr + unknown.stderr
 
 
-ACCEPTED = ["alice", "José", "jose\u0301", "Łukasz_1", "王小明", "محمد", "a.b@c+d-e", "x" * 100, "١٢٣"]
-REFUSED_NAMES = [".", "..", ".hidden", "-rf", "_x", "a/b", "a b", "a\n", "a\x1b[31m", "a\u202eb", "a\u2066b",
+ACCEPTED = ["alice", "José", "Ana María", "a b c", "jose\u0301", "Łukasz_1", "王小明", "محمد", "a.b@c+d-e", "x" * 100, "١٢٣"]
+REFUSED_NAMES = [".", "..", ".hidden", "-rf", "_x", "a/b", " a", "a ", "a  b", "a\u00a0b", "a\n", "a\x1b[31m", "a\u202eb", "a\u2066b",
                  "a\u200db", "x" * 101, "not\udcffutf8", "=1+2", "", "a\\b", "a:b"]
 
 

@@ -85,7 +85,7 @@ def test_every_malformed_submission_could_not_be_graded_with_a_reason(demo):
     assert len(malformed) == 7 and set(reasons) == {student.name for student in malformed}
     for student in malformed:
         verdict = run.verdicts[student.name]
-        assert verdict is None if student.name == "'two words'" else verdict.status == "ungradable"
+        assert verdict is None if student.name == "'-rf'" else verdict.status == "ungradable"
         assert len(reasons[student.name]) > 20, (student, reasons[student.name])
     assert "symbolic link" in reasons["malformed-symlink"] and "folder" in reasons["malformed-folder"]
     assert "not valid JSON" in reasons["malformed-not-json"] and "not a Jupyter notebook" in reasons[

@@ -41,7 +41,7 @@ HOSTILE_REASONS = {
 # entries of submitted/ that are no student folder: (name as bytes, what it is)
 REFUSED_ENTRIES = [
     (b"linked_student", "symbolic link"),
-    (b"with space", "not accepted as a student id"),
+    (b"two  spaces", "not accepted as a student id"),
     (b"newline\n", "not accepted as a student id"),
     (b".hidden", "not accepted as a student id"),
     (b"not\xffutf8", "not accepted as a student id"),
