@@ -23,8 +23,7 @@ import sys
 from pathlib import Path
 
 from nbconvert.exporters import NotebookExporter
-from nbgrader.converters import GenerateAssignment, NbGraderException
-from nbgrader.preprocessors import ClearSolutions
+from nbgrader.converters import NbGraderException
 
 from grader import course
 
@@ -69,16 +68,10 @@ class AutogradeRefused(NotebookExporter):
         raise NbGraderException(message)
 
 
-def release_preprocessors():
-    """nbgrader's GenerateAssignment preprocessors with the release's stubs (``grader.release``)."""
-    from grader.release import NamedStubs
-    return [NamedStubs if preprocessor is ClearSolutions else preprocessor
-            for preprocessor in GenerateAssignment.class_traits()["preprocessors"].default()]
-
-
 def configure(c, root):
     """Set nbgrader's config ``c`` for the course folder ``root`` (called by its nbgrader_config.py)."""
     c.CourseDirectory.root = str(root)
+    from grader.release import release_preprocessors
     c.GenerateAssignment.preprocessors = release_preprocessors()
     c.Autograde.exporter_class = AutogradeRefused
 

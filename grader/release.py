@@ -10,7 +10,7 @@ from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import ClearSolutions
 from traitlets.config import Config
 
-from grader import validator
+from grader import gradebook, validator  # noqa: F401 - importing gradebook stamps new gradebooks in-process
 from grader.course import EXERCISES, REPOSITORY, SOLUTIONS
 
 
@@ -65,11 +65,15 @@ def _enclosing_functions(source):
     return names
 
 
+def release_preprocessors():
+    """nbgrader's GenerateAssignment preprocessors with the release's stubs (:class:`NamedStubs`)."""
+    return [NamedStubs if preprocessor is ClearSolutions else preprocessor
+            for preprocessor in GenerateAssignment.class_traits()["preprocessors"].default()]
+
+
 def _api(release_directory, db_path):
     config = Config()
-    config.GenerateAssignment.preprocessors = [
-        NamedStubs if preprocessor is ClearSolutions else preprocessor
-        for preprocessor in GenerateAssignment.class_traits()["preprocessors"].default()]
+    config.GenerateAssignment.preprocessors = release_preprocessors()
     config.CourseDirectory.root = str(REPOSITORY)
     config.CourseDirectory.source_directory = SOLUTIONS.name
     config.CourseDirectory.release_directory = str(release_directory)
